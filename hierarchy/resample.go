@@ -1,0 +1,207 @@
+package hierarchy
+
+import (
+	"context"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"gonum.org/v1/gonum/stat/distuv"
+)
+
+// Default values of Resampling.
+const (
+	DefaultReplicates = 1000
+	DefaultLevel      = 0.95
+)
+
+// Resampling configures Bootstrap and Permutation.
+type Resampling struct {
+	// Replicates is the number of resamples; zero means
+	// DefaultReplicates.
+	Replicates int
+	// Src is the random source (required).
+	Src rand.Source
+	// Level is the confidence level of Bootstrap intervals; zero means
+	// DefaultLevel.
+	Level float64
+	// Select, if not nil, scores every replicate with layer selection
+	// (SelectLayers with these settings); nil scores all entries at once
+	// as Compute does. Exact selection on a many-layer network costs one
+	// full enumeration per replicate.
+	Select *Selection
+}
+
+func (r *Resampling) resolve() (Resampling, error) {
+	var c Resampling
+	if r != nil {
+		c = *r
+	}
+	if c.Replicates == 0 {
+		c.Replicates = DefaultReplicates
+	}
+	if c.Level == 0 {
+		c.Level = DefaultLevel
+	}
+	switch {
+	case c.Src == nil:
+		return c, errors.New("hierarchy: resampling needs a random source")
+	case c.Replicates < 1:
+		return c, errors.New("hierarchy: resampling needs at least one replicate")
+	case !(c.Level > 0 && c.Level < 1):
+		return c, errors.New("hierarchy: confidence level outside (0, 1)")
+	}
+	return c, nil
+}
+
+func (c *Resampling) score(ctx context.Context, t *Table) (float64, error) {
+	if c.Select == nil {
+		return t.Spearman(), nil
+	}
+	s, err := SelectLayers(ctx, t, c.Select)
+	if err != nil {
+		return 0, err
+	}
+	return s.Score, nil
+}
+
+// Interval is a bootstrap confidence interval.
+type Interval struct {
+	// Lo and Hi are the percentile bounds (linear interpolation, as
+	// numpy.percentile) over the replicates that are not NaN.
+	Lo, Hi float64
+	// Replicates holds every replicate's score; NaN counts those that are
+	// NaN.
+	Replicates []float64
+	NaN        int
+}
+
+// Bootstrap returns a percentile confidence interval of the score of res
+// by resampling units: every entry's units are drawn with replacement
+// (as many as it has), which the per-unit accuracies allow; resampling
+// test images would need the predictions, which accuracy files do not
+// hold. A unit's selection and best row do not depend on other units, so
+// a replicate is a multinomial draw of each entry's row of the
+// contingency table (with "not selected" as an extra category).
+func Bootstrap(ctx context.Context, res *Result, r *Resampling) (*Interval, error) {
+	c, err := r.resolve()
+	if err != nil {
+		return nil, err
+	}
+	t := res.Table
+	rt := &Table{Entries: t.Entries, Rows: t.Rows, Counts: make([]int, len(t.Counts))}
+	out := &Interval{Replicates: make([]float64, c.Replicates)}
+	bin := distuv.Binomial{Src: c.Src}
+	for rep := range c.Replicates {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		for i, l := range res.Layers {
+			left := l.Units
+			rem := 1.0
+			for k := 0; k < t.Rows; k++ {
+				cnt := t.Counts[i*t.Rows+k]
+				var x int
+				if left > 0 && cnt > 0 && rem > 0 {
+					p := math.Min(1, float64(cnt)/float64(l.Units)/rem)
+					bin.N, bin.P = float64(left), p
+					x = int(bin.Rand())
+				}
+				rt.Counts[i*t.Rows+k] = x
+				left -= x
+				rem -= float64(cnt) / float64(l.Units)
+			}
+		}
+		v, err := c.score(ctx, rt)
+		if err != nil {
+			return nil, err
+		}
+		out.Replicates[rep] = v
+	}
+	ok := make([]float64, 0, len(out.Replicates))
+	for _, v := range out.Replicates {
+		if math.IsNaN(v) {
+			out.NaN++
+		} else {
+			ok = append(ok, v)
+		}
+	}
+	slices.Sort(ok)
+	a := (1 - c.Level) / 2
+	out.Lo, out.Hi = percentile(ok, a), percentile(ok, 1-a)
+	return out, nil
+}
+
+// percentile returns the q-quantile of sorted x with numpy's default
+// linear interpolation; NaN for empty x.
+func percentile(x []float64, q float64) float64 {
+	if len(x) == 0 {
+		return math.NaN()
+	}
+	h := q * float64(len(x)-1)
+	lo := math.Floor(h)
+	i := int(lo)
+	if i+1 >= len(x) {
+		return x[len(x)-1]
+	}
+	return x[i] + (h-lo)*(x[i+1]-x[i])
+}
+
+// Null is the outcome of a permutation test.
+type Null struct {
+	// Observed is the score with the true layer order.
+	Observed float64
+	// P is the one-sided p-value (1 + #{null >= observed}) / (1 + n) for
+	// a hierarchy at least as brain-like as observed under shuffled
+	// layer order (NaN replicates never count as >=). NaN when Observed
+	// is NaN.
+	P float64
+	// Scores holds every replicate's score.
+	Scores []float64
+}
+
+// Permutation tests the score of res against a null of shuffled entry
+// order: every replicate permutes all entries (layers for decoding,
+// including the first and last) and rescores.
+func Permutation(ctx context.Context, res *Result, r *Resampling) (*Null, error) {
+	c, err := r.resolve()
+	if err != nil {
+		return nil, err
+	}
+	t := res.Table
+	obs, err := c.score(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	rng := rand.New(c.Src)
+	perm := make([]int, t.Entries)
+	for i := range perm {
+		perm[i] = i
+	}
+	pt := &Table{Entries: t.Entries, Rows: t.Rows, Counts: make([]int, len(t.Counts))}
+	out := &Null{Observed: obs, Scores: make([]float64, c.Replicates)}
+	ge := 0
+	for rep := range c.Replicates {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		rng.Shuffle(len(perm), func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
+		for i, p := range perm {
+			copy(pt.Counts[i*t.Rows:(i+1)*t.Rows], t.Counts[p*t.Rows:(p+1)*t.Rows])
+		}
+		v, err := c.score(ctx, pt)
+		if err != nil {
+			return nil, err
+		}
+		out.Scores[rep] = v
+		if v >= obs {
+			ge++
+		}
+	}
+	out.P = float64(1+ge) / float64(1+c.Replicates)
+	if math.IsNaN(obs) {
+		out.P = math.NaN()
+	}
+	return out, nil
+}

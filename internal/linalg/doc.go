@@ -1,0 +1,22 @@
+// Package linalg is the small dense linear-algebra kernel set used by
+// fastl2lir: row-major GEMM, SYRK, TRSM-based triangular solves and a
+// Cholesky factorisation, for float32 and float64.
+//
+// Two backends exist, chosen at build time:
+//
+//   - openblas (default when cgo is enabled): Debian's libopenblas through
+//     cgo (-lopenblas; package libopenblas-dev). OpenBLAS is put in
+//     single-threaded mode at start-up (openblas_set_num_threads(1)),
+//     because callers parallelise over independent sub-problems themselves.
+//     When OPENBLAS_CORETYPE is unset and a DYNAMIC_ARCH OpenBLAS has fallen
+//     back to its generic "Prescott" kernels on a CPU it does not know
+//     (OpenBLAS 0.3.21 on Sapphire Rapids), the kernels are re-selected
+//     (SkylakeX with AVX-512, Haswell with AVX2+FMA), which is 4-5x faster.
+//   - gonum (build tag purego, or CGO_ENABLED=0): gonum's pure-Go BLAS and
+//     LAPACK, plus a pure-Go float32 Cholesky. Same results to rounding,
+//     several times slower.
+//
+// All matrices are row-major with an explicit leading dimension. Symmetric
+// matrices are held in their lower triangle. Every function is safe for
+// concurrent use on disjoint data.
+package linalg

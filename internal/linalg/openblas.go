@@ -1,0 +1,129 @@
+//go:build cgo && !purego
+
+package linalg
+
+/*
+#cgo LDFLAGS: -lopenblas
+#include <stdlib.h>
+#include <string.h>
+
+// Prototypes declared here rather than through cblas.h, so that the build
+// does not depend on which cblas.h the alternatives system points at.
+// Debian's libopenblas0 uses 32-bit integers.
+void cblas_dgemm(int, int, int, int, int, int, double, const double*, int, const double*, int, double, double*, int);
+void cblas_sgemm(int, int, int, int, int, int, float, const float*, int, const float*, int, float, float*, int);
+void cblas_dsyrk(int, int, int, int, int, double, const double*, int, double, double*, int);
+void cblas_ssyrk(int, int, int, int, int, float, const float*, int, float, float*, int);
+void cblas_dtrsm(int, int, int, int, int, int, int, double, const double*, int, double*, int);
+void cblas_strsm(int, int, int, int, int, int, int, float, const float*, int, float*, int);
+void dpotrf_(const char*, const int*, double*, const int*, int*);
+void spotrf_(const char*, const int*, float*, const int*, int*);
+void openblas_set_num_threads(int);
+
+// Present only in DYNAMIC_ARCH builds (Debian's); weak so that other builds link.
+extern char* openblas_get_corename(void) __attribute__((weak));
+extern void gotoblas_dynamic_init(void) __attribute__((weak));
+extern void gotoblas_dynamic_quit(void) __attribute__((weak));
+
+static const char* bh_corename(void) {
+	if (openblas_get_corename == NULL) return "unknown";
+	return openblas_get_corename();
+}
+
+// bh_setup re-selects the kernels of a DYNAMIC_ARCH OpenBLAS that fell back
+// to its generic Prescott kernels on a CPU it does not recognise, unless the
+// user chose a core with OPENBLAS_CORETYPE. Then it makes OpenBLAS
+// single-threaded.
+static void bh_setup(void) {
+	const char* env = getenv("OPENBLAS_CORETYPE");
+	if ((env == NULL || env[0] == 0) && openblas_get_corename != NULL &&
+	    gotoblas_dynamic_init != NULL && gotoblas_dynamic_quit != NULL &&
+	    strcmp(openblas_get_corename(), "Prescott") == 0) {
+		const char* core = NULL;
+		__builtin_cpu_init();
+		if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+		    __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
+		    __builtin_cpu_supports("avx512cd")) {
+			core = "SkylakeX";
+		} else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+			core = "Haswell";
+		}
+		if (core != NULL) {
+			setenv("OPENBLAS_CORETYPE", core, 1);
+			gotoblas_dynamic_quit();
+			gotoblas_dynamic_init();
+			unsetenv("OPENBLAS_CORETYPE");
+		}
+	}
+	openblas_set_num_threads(1);
+}
+*/
+import "C"
+
+const (
+	rowMajor = 101
+	noTrans  = 111
+	trans    = 112
+	lower    = 122
+	left     = 141
+	nonUnit  = 131
+)
+
+func init() { C.bh_setup() }
+
+// Backend names the backend and, for OpenBLAS, the kernel set in use.
+func Backend() string { return "openblas/" + C.GoString(C.bh_corename()) }
+
+func tr(t bool) C.int {
+	if t {
+		return trans
+	}
+	return noTrans
+}
+
+func dgemm(tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	C.cblas_dgemm(rowMajor, tr(tA), tr(tB), C.int(m), C.int(n), C.int(k), C.double(alpha),
+		(*C.double)(&a[0]), C.int(lda), (*C.double)(&b[0]), C.int(ldb), C.double(beta), (*C.double)(&c[0]), C.int(ldc))
+}
+
+func sgemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	C.cblas_sgemm(rowMajor, tr(tA), tr(tB), C.int(m), C.int(n), C.int(k), C.float(alpha),
+		(*C.float)(&a[0]), C.int(lda), (*C.float)(&b[0]), C.int(ldb), C.float(beta), (*C.float)(&c[0]), C.int(ldc))
+}
+
+func dsyrk(t bool, n, k int, alpha float64, a []float64, lda int, beta float64, c []float64, ldc int) {
+	C.cblas_dsyrk(rowMajor, lower, tr(t), C.int(n), C.int(k), C.double(alpha), (*C.double)(&a[0]), C.int(lda),
+		C.double(beta), (*C.double)(&c[0]), C.int(ldc))
+}
+
+func ssyrk(t bool, n, k int, alpha float32, a []float32, lda int, beta float32, c []float32, ldc int) {
+	C.cblas_ssyrk(rowMajor, lower, tr(t), C.int(n), C.int(k), C.float(alpha), (*C.float)(&a[0]), C.int(lda),
+		C.float(beta), (*C.float)(&c[0]), C.int(ldc))
+}
+
+func dtrsmL(t bool, n, nrhs int, a []float64, lda int, b []float64, ldb int) {
+	C.cblas_dtrsm(rowMajor, left, lower, tr(t), nonUnit, C.int(n), C.int(nrhs), 1, (*C.double)(&a[0]), C.int(lda),
+		(*C.double)(&b[0]), C.int(ldb))
+}
+
+func strsmL(t bool, n, nrhs int, a []float32, lda int, b []float32, ldb int) {
+	C.cblas_strsm(rowMajor, left, lower, tr(t), nonUnit, C.int(n), C.int(nrhs), 1, (*C.float)(&a[0]), C.int(lda),
+		(*C.float)(&b[0]), C.int(ldb))
+}
+
+// The row-major lower triangle is LAPACK's column-major upper triangle.
+var upper = C.CString("U")
+
+func dpotrf(n int, a []float64, lda int) bool {
+	var info C.int
+	cn, cl := C.int(n), C.int(lda)
+	C.dpotrf_(upper, &cn, (*C.double)(&a[0]), &cl, &info)
+	return info == 0
+}
+
+func spotrf(n int, a []float32, lda int) bool {
+	var info C.int
+	cn, cl := C.int(n), C.int(lda)
+	C.spotrf_(upper, &cn, (*C.float)(&a[0]), &cl, &info)
+	return info == 0
+}

@@ -1,0 +1,73 @@
+//go:build !cgo || purego
+
+package linalg
+
+import (
+	"math"
+
+	"gonum.org/v1/gonum/blas"
+	bgonum "gonum.org/v1/gonum/blas/gonum"
+	lgonum "gonum.org/v1/gonum/lapack/gonum"
+)
+
+var (
+	bimpl bgonum.Implementation
+	limpl lgonum.Implementation
+)
+
+// Backend names the backend.
+func Backend() string { return "gonum" }
+
+func tr(t bool) blas.Transpose {
+	if t {
+		return blas.Trans
+	}
+	return blas.NoTrans
+}
+
+func dgemm(tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	bimpl.Dgemm(tr(tA), tr(tB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+func sgemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	bimpl.Sgemm(tr(tA), tr(tB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+func dsyrk(t bool, n, k int, alpha float64, a []float64, lda int, beta float64, c []float64, ldc int) {
+	bimpl.Dsyrk(blas.Lower, tr(t), n, k, alpha, a, lda, beta, c, ldc)
+}
+
+func ssyrk(t bool, n, k int, alpha float32, a []float32, lda int, beta float32, c []float32, ldc int) {
+	bimpl.Ssyrk(blas.Lower, tr(t), n, k, alpha, a, lda, beta, c, ldc)
+}
+
+func dtrsmL(t bool, n, nrhs int, a []float64, lda int, b []float64, ldb int) {
+	bimpl.Dtrsm(blas.Left, blas.Lower, tr(t), blas.NonUnit, n, nrhs, 1, a, lda, b, ldb)
+}
+
+func strsmL(t bool, n, nrhs int, a []float32, lda int, b []float32, ldb int) {
+	bimpl.Strsm(blas.Left, blas.Lower, tr(t), blas.NonUnit, n, nrhs, 1, a, lda, b, ldb)
+}
+
+func dpotrf(n int, a []float64, lda int) bool {
+	return limpl.Dpotrf(blas.Lower, n, a, lda)
+}
+
+// spotrf is an unblocked left-looking Cholesky in float32 arithmetic (gonum
+// has no float32 LAPACK).
+func spotrf(n int, a []float32, lda int) bool {
+	for j := range n {
+		rj := a[j*lda : j*lda+j+1]
+		d := rj[j] - bimpl.Sdot(j, rj[:j], 1, rj[:j], 1)
+		if !(d > 0) || math.IsNaN(float64(d)) {
+			return false
+		}
+		d = float32(math.Sqrt(float64(d)))
+		rj[j] = d
+		for i := j + 1; i < n; i++ {
+			ri := a[i*lda : i*lda+j+1]
+			ri[j] = (ri[j] - bimpl.Sdot(j, ri[:j], 1, rj[:j], 1)) / d
+		}
+	}
+	return true
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the C libraries bhscore links against (Debian/Ubuntu) and fetches
+# the Go modules. Safe to run repeatedly; used by the README commands and CI.
+set -euo pipefail
+pkgs=(libhdf5-dev libopenblas-dev liblapacke-dev pkg-config)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+	SUDO=""
+	if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
+	export DEBIAN_FRONTEND=noninteractive
+	$SUDO apt-get update -qq
+	$SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+cd "$(dirname "$0")/.."
+go mod download
