@@ -356,6 +356,7 @@ func (pb *prob[T]) buildGram() error {
 type selScratch[T linalg.Float] struct {
 	zc, pm, a, r, xs []T
 	tk               []topk
+	rw               linalg.RefineWork
 }
 
 // selectAndSolve runs the selection branch: per block of targets, one pass
@@ -496,7 +497,12 @@ func (pb *prob[T]) solveTarget(j int, sel []cand, s *selScratch[T]) error {
 		r[i] = T(c.h)
 	}
 	r[k] = T(pb.sumY[j])
-	if linalg.PotrfLower(K, a, K) {
+	solved := false
+	if a64, ok := any(a).([]float64); ok && linalg.Refine {
+		solved = linalg.SolveRefined(K, a64, K, any(r).([]float64), &s.rw)
+	}
+	if solved {
+	} else if linalg.PotrfLower(K, a, K) {
 		linalg.PotrsLower(K, 1, a, K, r, 1)
 	} else {
 		pb.system(sel, a, s.xs)

@@ -66,6 +66,17 @@ func PotrsLower[T Float](n, nrhs int, a []T, lda int, b []T, ldb int) {
 	if n == 0 || nrhs == 0 {
 		return
 	}
+	if nrhs == 1 && ldb == 1 {
+		switch a := any(a).(type) {
+		case []float64:
+			dtrsvL(false, n, a, lda, any(b).([]float64))
+			dtrsvL(true, n, a, lda, any(b).([]float64))
+		case []float32:
+			strsvL(false, n, a, lda, any(b).([]float32))
+			strsvL(true, n, a, lda, any(b).([]float32))
+		}
+		return
+	}
 	switch a := any(a).(type) {
 	case []float64:
 		dtrsmL(false, n, nrhs, a, lda, any(b).([]float64), ldb)

@@ -71,3 +71,19 @@ func spotrf(n int, a []float32, lda int) bool {
 	}
 	return true
 }
+
+// Refine reports whether SolveRefined is worth using: not with the pure-Go
+// float32 Cholesky.
+const Refine = false
+
+func dsymvL(n int, a []float64, lda int, x, y []float64) {
+	bimpl.Dsymv(blas.Lower, n, -1, a, lda, x, 1, 1, y, 1)
+}
+
+func strsvL(t bool, n int, a []float32, lda int, x []float32) {
+	bimpl.Strsv(blas.Lower, tr(t), blas.NonUnit, n, a, lda, x, 1)
+}
+
+func dtrsvL(t bool, n int, a []float64, lda int, x []float64) {
+	bimpl.Dtrsv(blas.Lower, tr(t), blas.NonUnit, n, a, lda, x, 1)
+}

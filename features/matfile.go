@@ -1,0 +1,21 @@
+//go:build !matstub
+
+package features
+
+import (
+	"github.com/brainhierarchy/bhscore/internal/mat"
+)
+
+// readVar reads variable name of a MATLAB v5 or v7.3 file (detected from
+// its header) as float32, with dims in numpy order and values in C order.
+func readVar(path, name string) ([]int, []float32, error) {
+	a, err := mat.Read(path, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make([]float32, len(a.Data))
+	for i, v := range a.Data {
+		out[i] = float32(v)
+	}
+	return a.Dims, out, nil
+}

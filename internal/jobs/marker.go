@@ -1,0 +1,187 @@
+package jobs
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/brainhierarchy/bhscore/internal/atomicfile"
+)
+
+// markerVersion is the format version written in done markers.
+const markerVersion = 1
+
+// Marker is the content of a done marker: the outputs of a finished job.
+// Paths are relative to the marker's directory, with '/' separators, sorted.
+type Marker struct {
+	Version int            `json:"version"`
+	Outputs []MarkerOutput `json:"outputs"`
+}
+
+// MarkerOutput is one output file recorded in a Marker.
+type MarkerOutput struct {
+	Path   string `json:"path"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+}
+
+// MarkDone records outputs in a done marker at markerPath, written
+// atomically. Each output is a file or a directory; a directory stands for
+// every regular file beneath it except temporary files (atomicfile.IsTemp)
+// and the marker itself. The marker has no time stamp, so the same outputs
+// give a byte-identical marker.
+func MarkDone(markerPath string, outputs []string) error {
+	absMarker, err := filepath.Abs(markerPath)
+	if err != nil {
+		return fmt.Errorf("jobs: marker %s: %w", markerPath, err)
+	}
+	base := filepath.Dir(absMarker)
+	var files []string
+	for _, o := range outputs {
+		abs, err := filepath.Abs(o)
+		if err != nil {
+			return fmt.Errorf("jobs: output %s: %w", o, err)
+		}
+		info, err := os.Stat(abs)
+		if err != nil {
+			return fmt.Errorf("jobs: output of %s: %w", markerPath, err)
+		}
+		if !info.IsDir() {
+			files = append(files, abs)
+			continue
+		}
+		err = filepath.WalkDir(abs, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.Type().IsRegular() && !atomicfile.IsTemp(d.Name()) && p != absMarker {
+				files = append(files, p)
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("jobs: output of %s: %w", markerPath, err)
+		}
+	}
+	m := Marker{Version: markerVersion, Outputs: []MarkerOutput{}}
+	seen := map[string]bool{}
+	for _, f := range files {
+		rel, err := filepath.Rel(base, f)
+		if err != nil {
+			return fmt.Errorf("jobs: output %s: %w", f, err)
+		}
+		rel = filepath.ToSlash(rel)
+		if seen[rel] {
+			continue
+		}
+		seen[rel] = true
+		size, sum, err := hashFile(f)
+		if err != nil {
+			return fmt.Errorf("jobs: output of %s: %w", markerPath, err)
+		}
+		m.Outputs = append(m.Outputs, MarkerOutput{Path: rel, Size: size, SHA256: sum})
+	}
+	slices.SortFunc(m.Outputs, func(a, b MarkerOutput) int {
+		switch {
+		case a.Path < b.Path:
+			return -1
+		case a.Path > b.Path:
+			return 1
+		}
+		return 0
+	})
+	data, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return fmt.Errorf("jobs: marker %s: %w", markerPath, err)
+	}
+	data = append(data, '\n')
+	if err := atomicfile.WriteBytes(markerPath, data); err != nil {
+		return fmt.Errorf("jobs: marker %s: %w", markerPath, err)
+	}
+	return nil
+}
+
+func hashFile(path string) (int64, string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return 0, "", err
+	}
+	return n, hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// ReadMarker reads and parses the done marker at markerPath.
+func ReadMarker(markerPath string) (*Marker, error) {
+	data, err := os.ReadFile(markerPath)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: marker: %w", err)
+	}
+	var m Marker
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("jobs: marker %s: %w", markerPath, err)
+	}
+	if m.Version != markerVersion {
+		return nil, fmt.Errorf("jobs: marker %s: unknown version %d", markerPath, m.Version)
+	}
+	for _, o := range m.Outputs {
+		if o.Path == "" || filepath.IsAbs(o.Path) || o.Size < 0 {
+			return nil, fmt.Errorf("jobs: marker %s: bad output entry %q", markerPath, o.Path)
+		}
+	}
+	return &m, nil
+}
+
+// ErrIncomplete is returned (wrapped) by Verify and CheckDone when an output
+// listed in a done marker is missing, has another size or another hash.
+var ErrIncomplete = errors.New("job output incomplete")
+
+// CheckDone returns nil if the marker at markerPath exists, parses, and every
+// output it lists is a regular file of the recorded size. It reads no file
+// contents.
+func CheckDone(markerPath string) error { return check(markerPath, false) }
+
+// Done reports whether CheckDone(markerPath) succeeds.
+func Done(markerPath string) bool { return CheckDone(markerPath) == nil }
+
+// Verify is CheckDone that also recomputes each output's SHA-256.
+func Verify(markerPath string) error { return check(markerPath, true) }
+
+func check(markerPath string, hash bool) error {
+	m, err := ReadMarker(markerPath)
+	if err != nil {
+		return err
+	}
+	base := filepath.Dir(markerPath)
+	for _, o := range m.Outputs {
+		p := filepath.Join(base, filepath.FromSlash(o.Path))
+		info, err := os.Stat(p)
+		if err != nil {
+			return fmt.Errorf("jobs: marker %s: %w: %w", markerPath, ErrIncomplete, err)
+		}
+		if !info.Mode().IsRegular() || info.Size() != o.Size {
+			return fmt.Errorf("jobs: marker %s: %w: %s has %d bytes, want %d", markerPath, ErrIncomplete, p, info.Size(), o.Size)
+		}
+		if hash {
+			_, sum, err := hashFile(p)
+			if err != nil {
+				return fmt.Errorf("jobs: marker %s: %w", markerPath, err)
+			}
+			if sum != o.SHA256 {
+				return fmt.Errorf("jobs: marker %s: %w: %s has SHA-256 %s, want %s", markerPath, ErrIncomplete, p, sum, o.SHA256)
+			}
+		}
+	}
+	return nil
+}
