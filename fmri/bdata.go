@@ -2,17 +2,17 @@ package fmri
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/brainhierarchy/bhscore/internal/atomicfile"
 	"github.com/brainhierarchy/bhscore/internal/h5"
 )
 
@@ -182,9 +182,9 @@ func (b *BData) AddVmap(key string, vmap map[float64]string) error {
 
 // Columns returns the columns the selector expression selects.
 func (b *BData) Columns(expr string) ([]int, error) {
-	c, err := b.meta.Select(expr)
+	c, err := b.meta.selectColumns(expr)
 	if err != nil {
-		return nil, &Error{Key: expr, Err: err}
+		return nil, &Error{Err: err}
 	}
 	return c, nil
 }
@@ -253,7 +253,8 @@ func (b *BData) Labels(ctx context.Context, key string) ([]string, error) {
 // members named by PyRepr of their value), so that bdpy's BData(name)
 // loads it. The header gets ctime and ctime_epoch of now; bdpy's
 // callstack entries are not written. The file is written to a temporary
-// name in the same directory and renamed into place.
+// name in the same directory, synced and renamed into place
+// (internal/atomicfile), so a failed Save never leaves a partial file.
 func (b *BData) Save(name string) error {
 	for k := range b.header {
 		if k == "" || strings.Contains(k, "/") {
@@ -265,21 +266,13 @@ func (b *BData) Save(name string) error {
 	hdr["ctime"] = HeaderValue{Strings: []string{now.Format("2006-01-02 15:04:05")}, Scalar: true}
 	hdr["ctime_epoch"] = HeaderValue{Numbers: []float64{float64(now.UnixMicro()) / 1e6}, Scalar: true}
 
-	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp*")
+	err := atomicfile.Write(name, func(tmp string) error { return b.write(tmp, hdr) })
 	if err != nil {
-		return &Error{File: name, Err: err}
-	}
-	tmpName := tmp.Name()
-	tmp.Close()
-	if err := b.write(tmpName, hdr); err != nil {
-		os.Remove(tmpName)
-		if e, ok := err.(*Error); ok {
+		var e *Error
+		if errors.As(err, &e) {
 			e.File = name
+			return e
 		}
-		return err
-	}
-	if err := os.Rename(tmpName, name); err != nil {
-		os.Remove(tmpName)
 		return &Error{File: name, Err: err}
 	}
 	return nil
@@ -299,9 +292,10 @@ func (b *BData) write(name string, hdr map[string]HeaderValue) (err error) {
 	r, c := b.Dims()
 	var data []float64
 	if b.data != nil {
-		data = make([]float64, 0, r*c)
-		for i := range r {
-			data = append(data, b.data.RawRowView(i)...)
+		if raw := b.data.RawMatrix(); raw.Stride == c {
+			data = raw.Data[:r*c]
+		} else {
+			data = flatten(b.data)
 		}
 	}
 	if err := f.Write("/dataset", []int{r, c}, data); err != nil {
@@ -364,4 +358,3 @@ func (b *BData) write(name string, hdr map[string]HeaderValue) (err error) {
 	}
 	return nil
 }
-

@@ -43,6 +43,10 @@ type File struct {
 func Open(name string) (*File, error) {
 	h, err := h5.Open(name)
 	if err != nil {
+		var he *h5.Error
+		if errors.As(err, &he) {
+			err = he.Err // it names the file again
+		}
 		if errors.Is(err, h5.ErrNotHDF5) {
 			return nil, &Error{File: name, Err: fmt.Errorf("%w: %w", ErrFormat, err)}
 		}
@@ -56,7 +60,15 @@ func Open(name string) (*File, error) {
 	return f, nil
 }
 
-func (f *File) fail(key string, err error) error { return &Error{File: f.name, Key: key, Err: err} }
+func (f *File) fail(key string, err error) error {
+	var he *h5.Error
+	if errors.As(err, &he) && he.File == f.name && (he.Path == key || key == "") {
+		// Drop the repetition of file and path, keep what was attempted.
+		key = he.Path
+		err = fmt.Errorf("%s: %w", he.Op, he.Err)
+	}
+	return &Error{File: f.name, Key: key, Err: err}
+}
 
 func (f *File) load() error {
 	md := "/metadata"
@@ -226,9 +238,9 @@ func (f *File) Vmap(key string) (map[float64]string, error) {
 // expression selects, ascending (bdpy select(expr, return_index=True)).
 // An unknown key is an error naming it.
 func (f *File) Columns(expr string) ([]int, error) {
-	c, err := f.meta.Select(expr)
+	c, err := f.meta.selectColumns(expr)
 	if err != nil {
-		return nil, f.fail(expr, err)
+		return nil, f.fail("", err) // err names the selector and key
 	}
 	return c, nil
 }

@@ -63,7 +63,7 @@ func (m *Metadata) Has(key string) bool { _, ok := m.first[key]; return ok }
 func (m *Metadata) Description(key string) (string, error) {
 	i, ok := m.first[key]
 	if !ok {
-		return "", fmt.Errorf("metadata key %q: %w", key, ErrKeyNotFound)
+		return "", fmt.Errorf("key %q: %w", key, ErrKeyNotFound)
 	}
 	return m.descs[i], nil
 }
@@ -101,7 +101,7 @@ func (m *Metadata) ValueWhere(key, where string) ([]float64, error) {
 func (m *Metadata) row(key string) ([]float64, error) {
 	i, ok := m.first[key]
 	if !ok {
-		return nil, fmt.Errorf("metadata key %q: %w", key, ErrKeyNotFound)
+		return nil, fmt.Errorf("key %q: %w", key, ErrKeyNotFound)
 	}
 	return m.vals[i*m.cols : (i+1)*m.cols], nil
 }
@@ -142,7 +142,7 @@ func (m *Metadata) ROICounts() map[string]int {
 func (m *Metadata) keyMask(key string) (operand, error) {
 	re, err := keyPattern(key)
 	if err != nil {
-		return operand{}, fmt.Errorf("metadata key %q: %w", key, ErrSyntax)
+		return operand{}, fmt.Errorf("key %q: %w", key, ErrSyntax)
 	}
 	res := boolVec(m.cols)
 	found := false
@@ -158,7 +158,7 @@ func (m *Metadata) keyMask(key string) (operand, error) {
 		}
 	}
 	if !found {
-		return operand{}, fmt.Errorf("metadata key %q: %w", key, ErrKeyNotFound)
+		return operand{}, fmt.Errorf("key %q: %w", key, ErrKeyNotFound)
 	}
 	return res, nil
 }
@@ -166,6 +166,14 @@ func (m *Metadata) keyMask(key string) (operand, error) {
 // Select returns the columns the selector expression selects (0-based,
 // ascending), as bdpy's BData.select(expr, return_index=True).
 func (m *Metadata) Select(expr string) ([]int, error) {
+	c, err := m.selectColumns(expr)
+	if err != nil {
+		return nil, &Error{Err: err}
+	}
+	return c, nil
+}
+
+func (m *Metadata) selectColumns(expr string) ([]int, error) {
 	s, err := ParseSelector(expr)
 	if err != nil {
 		return nil, err

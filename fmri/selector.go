@@ -25,7 +25,7 @@ var ErrSyntax = errors.New("invalid selector expression")
 
 // ErrKeyNotFound is wrapped by errors for a metadata key (or wildcard
 // pattern) that matches no key.
-var ErrKeyNotFound = errors.New("metadata key not found")
+var ErrKeyNotFound = errors.New("no such metadata key")
 
 // operator precedence as in bdpy; '(' is -1 so that no operator pops it.
 func precedence(tok string) int {
@@ -82,7 +82,7 @@ func lex(expr string) ([]string, error) {
 		case '"', '\'':
 			j := strings.IndexByte(expr[i+1:], c)
 			if j < 0 {
-				return nil, fmt.Errorf("unterminated %c quote at byte %d of %q: %w", c, i, expr, ErrSyntax)
+				return nil, fmt.Errorf("selector %q: unterminated %c quote at byte %d: %w", expr, c, i, ErrSyntax)
 			}
 			buf.WriteString(expr[i+1 : i+1+j])
 			i += j + 1

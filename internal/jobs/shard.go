@@ -68,7 +68,7 @@ func ParseShard(s string) (Shard, error) {
 		return Shard{}, fmt.Errorf("jobs: shard %q: want index/count with integers, e.g. 0/4", s)
 	}
 	sh := Shard{i, n}
-	if err := sh.Validate(); err != nil {
+	if n < 1 || sh.Validate() != nil {
 		return Shard{}, fmt.Errorf("jobs: shard %q: want 0 <= index < count (0-based)", s)
 	}
 	return sh, nil
@@ -147,7 +147,7 @@ func ShardFromEnv(getenv func(string) string, count int) (sh Shard, ok bool, err
 			return Shard{}, false, fmt.Errorf("jobs: Slurm array task %d is not on the range min %d step %d", id, lo, step)
 		}
 		sh := Shard{(id - lo) / step, n}
-		if sh.Validate() != nil {
+		if n < 1 || sh.Validate() != nil {
 			return Shard{}, false, fmt.Errorf("jobs: Slurm array task %d (min %d, step %d, count %d) gives no shard in 0..%d; use a contiguous --array range", id, lo, step, n, n-1)
 		}
 		return sh, true, nil

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"sync"
 
 	"github.com/brainhierarchy/bhscore/internal/atomicfile"
 	"github.com/brainhierarchy/bhscore/internal/h5"
@@ -25,9 +26,9 @@ func writeFeat(path string, f Format, shape []int, data []float32) error {
 		if err != nil {
 			return err
 		}
-		return atomicfile.WriteBytes(path, b)
+		return replace(path, func(tmp string) error { return os.WriteFile(tmp, b, 0o666) })
 	case V73:
-		return atomicfile.Write(path, func(tmp string) error { return writeV73(tmp, "feat", shape, data) })
+		return replace(path, func(tmp string) error { return writeV73(tmp, "feat", shape, data) })
 	}
 	return fmt.Errorf("sim: unknown MAT format %d", int(f))
 }
@@ -73,6 +74,8 @@ const (
 	mxSINGLE     = 7
 )
 
+var zlibPool = sync.Pool{New: func() any { return zlib.NewWriter(nil) }}
+
 // encodeV5 returns a MATLAB v5 file holding one single-precision array,
 // compressed as scipy.io.savemat(do_compression=True) writes it.
 func encodeV5(name string, shape []int, data []float32) ([]byte, error) {
@@ -106,9 +109,11 @@ func encodeV5(name string, shape []int, data []float32) ([]byte, error) {
 		pad()
 	}
 	put(uint32(miSINGLE), uint32(4*len(data)))
-	for _, v := range fortran(shape, data) {
-		put(math.Float32bits(v))
+	raw := make([]byte, 4*len(data))
+	for i, v := range fortran(shape, data) {
+		le.PutUint32(raw[4*i:], math.Float32bits(v))
 	}
+	m.Write(raw)
 	pad()
 	body := m.Bytes()
 	var el bytes.Buffer
@@ -117,7 +122,9 @@ func encodeV5(name string, shape []int, data []float32) ([]byte, error) {
 	el.Write(body)
 
 	var z bytes.Buffer
-	zw := zlib.NewWriter(&z)
+	zw := zlibPool.Get().(*zlib.Writer)
+	defer zlibPool.Put(zw)
+	zw.Reset(&z)
 	zw.Write(el.Bytes())
 	if err := zw.Close(); err != nil {
 		return nil, err
@@ -183,4 +190,19 @@ func v73Header() []byte {
 	return b
 }
 
-var _ = os.Remove
+// replace has fn write a temporary file next to path and renames it into
+// place. Unlike atomicfile.Write it does not sync: a simulated study is
+// regenerated, not recovered, and thousands of fsyncs would dominate the
+// run time.
+func replace(path string, fn func(tmp string) error) error {
+	tmp := atomicfile.TempName(path)
+	if err := fn(tmp); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
+}

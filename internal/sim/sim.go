@@ -81,6 +81,19 @@ func (f Format) String() string {
 // MarshalText writes "v5" or "v7.3".
 func (f Format) MarshalText() ([]byte, error) { return []byte(f.String()), nil }
 
+// UnmarshalText parses "v5" or "v7.3".
+func (f *Format) UnmarshalText(b []byte) error {
+	switch string(b) {
+	case "v5":
+		*f = V5
+	case "v7.3":
+		*f = V73
+	default:
+		return fmt.Errorf("sim: unknown MAT format %q", b)
+	}
+	return nil
+}
+
 // Layer is one simulated DNN layer.
 type Layer struct {
 	Name string `json:"name"`
@@ -186,7 +199,7 @@ type sizeSpec struct {
 	runLength                          int
 	voxels, units                      [2]int // ranges per ROI / 1-d layer
 	factors                            int
-	hier, flat, rev                    int    // layers per network
+	hier, flat, rev                    int     // layers per network
 	nd                                 [][]int // N-d layer shapes (first layers)
 }
 

@@ -1,0 +1,269 @@
+package jobs
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Short timings keep the tests fast; StaleAfter is many heartbeats so that
+// a loaded CI machine does not make a live lock look stale.
+var fastLock = LockOptions{Heartbeat: 20 * time.Millisecond, StaleAfter: 400 * time.Millisecond}
+
+func TestLockBasic(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a", "job.lock")
+	l, err := TryLock(path, fastLock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := ReadOwner(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.PID != os.Getpid() || o.Host == "" || o.Token == "" {
+		t.Errorf("owner %+v", o)
+	}
+	_, err = TryLock(path, fastLock)
+	var le *LockedError
+	if !errors.Is(err, ErrLocked) || !errors.As(err, &le) || le.Owner == nil || le.Owner.PID != os.Getpid() {
+		t.Fatalf("second TryLock: %v", err)
+	}
+	if !strings.Contains(err.Error(), path) {
+		t.Errorf("error %q does not name the lock", err)
+	}
+	// Heartbeats keep a held lock fresh well past StaleAfter.
+	time.Sleep(3 * fastLock.StaleAfter / 2)
+	if _, err := TryLock(path, fastLock); !errors.Is(err, ErrLocked) {
+		t.Fatalf("TryLock after StaleAfter of a live lock: %v", err)
+	}
+	if o2, _ := ReadOwner(path); !o2.Heartbeat.After(o.Heartbeat) {
+		t.Errorf("heartbeat not refreshed: %v then %v", o.Heartbeat, o2.Heartbeat)
+	}
+	if err := l.Unlock(); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Unlock(); err != nil {
+		t.Fatal("second Unlock:", err)
+	}
+	assertOnly(t, filepath.Dir(path))
+	l2, err := TryLock(path, fastLock)
+	if err != nil {
+		t.Fatal("TryLock after Unlock:", err)
+	}
+	l2.Unlock()
+	if _, err := TryLock(path, LockOptions{Heartbeat: time.Second, StaleAfter: time.Second}); err == nil {
+		t.Error("StaleAfter <= Heartbeat accepted")
+	}
+}
+
+// assertOnly fails if dir holds files other than names (no leftover
+// temporary, claim or stale files).
+func assertOnly(t *testing.T, dir string, names ...string) {
+	t.Helper()
+	ents, _ := os.ReadDir(dir)
+	var got []string
+	for _, e := range ents {
+		got = append(got, e.Name())
+	}
+	if fmt.Sprint(got) != fmt.Sprint(names) {
+		t.Errorf("%s holds %q, want %q", dir, got, names)
+	}
+}
+
+// writeStaleLock writes a lock owned by another host whose last heartbeat
+// was age ago.
+func writeStaleLock(t *testing.T, path string, age time.Duration) {
+	t.Helper()
+	then := time.Now().Add(-age)
+	o := Owner{Host: "elsewhere.example", PID: 4242, Token: randomHex(16), Started: then, Heartbeat: then}
+	os.MkdirAll(filepath.Dir(path), 0o777)
+	if err := os.WriteFile(path, o.marshal(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Chtimes(path, then, then)
+}
+
+func TestLockOldHeartbeatReclaimed(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "job.lock")
+	// Fresh foreign lock: held.
+	writeStaleLock(t, path, 0)
+	if _, err := TryLock(path, fastLock); !errors.Is(err, ErrLocked) {
+		t.Fatalf("fresh foreign lock: %v", err)
+	}
+	// Old foreign lock: reclaimed.
+	writeStaleLock(t, path, time.Hour)
+	l, err := TryLock(path, fastLock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o, _ := ReadOwner(path); o.PID != os.Getpid() {
+		t.Errorf("owner after reclaim: %+v", o)
+	}
+	l.Unlock()
+	assertOnly(t, dir)
+
+	// A corrupt or empty lock file is judged by its mtime.
+	os.WriteFile(path, nil, 0o644)
+	if _, err := TryLock(path, fastLock); !errors.Is(err, ErrLocked) {
+		t.Fatalf("fresh empty lock: %v", err)
+	}
+	old := time.Now().Add(-time.Hour)
+	os.Chtimes(path, old, old)
+	l, err = TryLock(path, fastLock)
+	if err != nil {
+		t.Fatal("old empty lock:", err)
+	}
+	l.Unlock()
+}
+
+func TestLockConcurrentReclaimersOneWins(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "job.lock")
+	for round := range 30 {
+		writeStaleLock(t, path, time.Hour)
+		const n = 12
+		var wg sync.WaitGroup
+		var won atomic.Int32
+		locks := make(chan *Lock, n)
+		start := make(chan struct{})
+		for range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				l, err := TryLock(path, fastLock)
+				if err == nil {
+					won.Add(1)
+					locks <- l
+				} else if !errors.Is(err, ErrLocked) {
+					t.Error(err)
+				}
+			}()
+		}
+		close(start)
+		wg.Wait()
+		close(locks)
+		if won.Load() != 1 {
+			t.Fatalf("round %d: %d reclaimers won", round, won.Load())
+		}
+		for l := range locks {
+			if err := l.Unlock(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		assertOnly(t, dir)
+	}
+}
+
+func TestLockReclaimersAcrossProcesses(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "job.lock")
+	writeStaleLock(t, path, 3*time.Hour) // the helpers' StaleAfter is 2 h
+	start := time.Now().Add(1500 * time.Millisecond)
+	until := start.Add(2 * time.Second)
+	const n = 4
+	outs := make([]bytes.Buffer, n)
+	var cmds []*exec.Cmd
+	for i := range n {
+		c := helperCmd(t, "reclaim", "LOCK="+path,
+			"START="+strconv.FormatInt(start.UnixNano(), 10), "HOLD_UNTIL="+strconv.FormatInt(until.UnixNano(), 10))
+		c.Stdout = &outs[i]
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		cmds = append(cmds, c)
+	}
+	won := 0
+	for i, c := range cmds {
+		if err := c.Wait(); err != nil {
+			t.Fatalf("helper %d: %v", i, err)
+		}
+		out := outs[i].String()
+		if strings.HasPrefix(out, "won") {
+			won++
+		} else if !strings.Contains(out, "locked by") {
+			t.Errorf("helper %d: %q", i, out)
+		}
+	}
+	if won != 1 {
+		t.Fatalf("%d processes won the stale lock", won)
+	}
+	if time.Now().After(until) {
+		// All attempts happened while the winner still held the lock only
+		// if the helpers started in time.
+		t.Logf("helpers finished late; attempts may not all have overlapped")
+	}
+	assertOnly(t, dir)
+}
+
+func TestLockKilledOwnerReclaimed(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "job.lock")
+	cmd := helperCmd(t, "hold", "LOCK="+path)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stdout)
+	line := waitLine(t, sc, "locked")
+	// Long StaleAfter: only the owner's death can make the lock stale.
+	opts := LockOptions{Heartbeat: time.Hour, StaleAfter: 2 * time.Hour}
+	if _, err := TryLock(path, opts); !errors.Is(err, ErrLocked) {
+		t.Fatalf("lock of a live process (%s): %v", line, err)
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait() // reap it: a zombie still answers kill(pid, 0)
+	l, err := TryLock(path, opts)
+	if err != nil {
+		t.Fatalf("lock of a SIGKILLed process not reclaimed: %v", err)
+	}
+	if o, _ := ReadOwner(path); o.PID != os.Getpid() {
+		t.Errorf("owner %+v", o)
+	}
+	l.Unlock()
+	assertOnly(t, dir)
+}
+
+func TestLockLost(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "job.lock")
+	l, err := TryLock(path, fastLock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Another worker judged us stale and replaced the lock.
+	os.Remove(path)
+	l2, err := TryLock(path, fastLock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-l.Lost():
+	case <-time.After(5 * time.Second):
+		t.Fatal("lost lock not detected")
+	}
+	if err := l.Unlock(); !errors.Is(err, ErrLockLost) {
+		t.Errorf("Unlock of a lost lock = %v, want ErrLockLost", err)
+	}
+	// The new owner's lock survives the old owner's Unlock.
+	if o, err := ReadOwner(path); err != nil || o.Token != l2.Owner().Token {
+		t.Errorf("new owner's lock disturbed: %+v, %v", o, err)
+	}
+	l2.Unlock()
+	assertOnly(t, dir)
+}
