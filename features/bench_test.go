@@ -3,19 +3,17 @@ package features
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
-
-	"github.com/brainhierarchy/bhscore/internal/mat"
 )
 
 // Benchmark data: one layer of benchImages images x benchUnits units
 // (float32, ReLU-like: normal draws with negatives set to 0), as v5 files,
 // v7.3 files and a packed store. Generated once into a cached directory
-// under os.TempDir (delete it to regenerate).
+// under os.TempDir (delete it to regenerate), or taken from
+// $BHSCORE_FEATURES_BENCH_DIR.
 const (
 	benchImages = 1200
 	benchUnits  = 4096
@@ -30,6 +28,14 @@ var (
 func benchData(b *testing.B) string {
 	b.Helper()
 	benchOnce.Do(func() {
+		if dir := os.Getenv("BHSCORE_FEATURES_BENCH_DIR"); dir != "" {
+			// Files written by the Python tools (see BENCHMARKS.md):
+			// dir/v5/fc6/*.mat and dir/v73/fc6/*.mat; the packed store
+			// is made from the v5 tree into dir/packed.
+			benchRoot = dir
+			benchErr = packBenchData(dir)
+			return
+		}
 		benchRoot = filepath.Join(os.TempDir(), fmt.Sprintf("bhscore-features-bench-%dx%d", benchImages, benchUnits))
 		if _, err := os.Stat(filepath.Join(benchRoot, "done")); err == nil {
 			return
@@ -40,39 +46,6 @@ func benchData(b *testing.B) string {
 		b.Fatal(benchErr)
 	}
 	return benchRoot
-}
-
-func makeBenchData(root string) error {
-	os.RemoveAll(root)
-	rng := rand.New(rand.NewPCG(0, 0))
-	for _, f := range []string{"v5", "v73"} {
-		if err := os.MkdirAll(filepath.Join(root, f, "fc6"), 0o777); err != nil {
-			return err
-		}
-	}
-	data := make([]float64, benchUnits)
-	for i := range benchImages {
-		for j := range data {
-			v := float64(float32(rng.NormFloat64()))
-			data[j] = max(v, 0)
-		}
-		stem := fmt.Sprintf("n%08d_%d", i%50, i)
-		vars := map[string]*mat.Array{"feat": {Dims: []int{1, benchUnits}, Class: mat.Single, Data: data}}
-		if err := mat.WriteV5(filepath.Join(root, "v5", "fc6", stem+".mat"), vars, false); err != nil {
-			return err
-		}
-		if err := mat.WriteV73(filepath.Join(root, "v73", "fc6", stem+".mat"), vars); err != nil {
-			return err
-		}
-	}
-	d, err := OpenDir(filepath.Join(root, "v5"), nil)
-	if err != nil {
-		return err
-	}
-	if err := Pack(context.Background(), d, filepath.Join(root, "packed"), nil); err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(root, "done"), nil, 0o666)
 }
 
 func BenchmarkLoadLayer(b *testing.B) {
@@ -126,4 +99,12 @@ func BenchmarkPack(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+func packBenchData(root string) error {
+	d, err := OpenDir(filepath.Join(root, "v5"), nil)
+	if err != nil {
+		return err
+	}
+	return Pack(context.Background(), d, filepath.Join(root, "packed"), nil)
 }

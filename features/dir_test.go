@@ -10,8 +10,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/brainhierarchy/bhscore/internal/mat"
 )
 
 // copyTree copies testdata/<name> into a fresh writable directory.
@@ -37,14 +35,6 @@ func copyTree(t *testing.T, name string) string {
 		t.Fatal(err)
 	}
 	return dst
-}
-
-func writeV5(t *testing.T, path, name string, dims []int, data []float64) {
-	t.Helper()
-	err := mat.WriteV5(path, map[string]*mat.Array{name: {Dims: dims, Class: mat.Single, Data: data}}, false)
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 func wantFileErr(t *testing.T, err error, file string, target error, text string) {

@@ -497,10 +497,11 @@ func (f *File) create(path string, dims []int, t C.hid_t, ptr unsafe.Pointer, op
 	}
 	s := space(dims)
 	defer C.H5Sclose(s)
-	dcpl := C.hid_t(C.H5P_DEFAULT)
+	// No object timestamps: the same data gives the same bytes.
+	dcpl := C.H5Pcreate(C.H5P_CLS_DATASET_CREATE_ID_g)
+	defer C.H5Pclose(dcpl)
+	C.H5Pset_obj_track_times(dcpl, false)
 	if o.deflate > 0 && len(dims) > 0 && checkLen(dims, 0) != nil {
-		dcpl = C.H5Pcreate(C.H5P_CLS_DATASET_CREATE_ID_g)
-		defer C.H5Pclose(dcpl)
 		ch := make([]C.hsize_t, len(dims))
 		for i, d := range dims {
 			ch[i] = C.hsize_t(d)

@@ -233,11 +233,9 @@ func (f *File) createGroup(path string) error {
 		if f.exists(cur) {
 			continue
 		}
-		g, err := f.f.CreateGroup(cur)
-		if err != nil {
+		if err := f.newGroup(cur); err != nil {
 			return f.err("create group", cur, err)
 		}
-		g.Close()
 	}
 	return nil
 }
@@ -249,4 +247,20 @@ func parentOf(path string) string {
 		return "/"
 	}
 	return path[:i]
+}
+
+// newGroup creates one group without object timestamps, so that files
+// with the same content have the same bytes. The caller holds mu.
+func (f *File) newGroup(path string) error {
+	gcpl := C.H5Pcreate(C.H5P_CLS_GROUP_CREATE_ID_g)
+	defer C.H5Pclose(gcpl)
+	C.H5Pset_obj_track_times(gcpl, false)
+	cp := cstr(path)
+	defer free(cp)
+	g := C.H5Gcreate2(f.id(), cp, C.H5P_DEFAULT, gcpl, C.H5P_DEFAULT)
+	if g < 0 {
+		return errors.New("cannot create group")
+	}
+	C.H5Gclose(g)
+	return nil
 }

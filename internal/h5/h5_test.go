@@ -1,11 +1,13 @@
 package h5
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 )
 
 // The legacy BData file was written by plain h5py with fixed-length keys
@@ -163,5 +165,33 @@ func TestBadFiles(t *testing.T) {
 	}
 	if _, _, err := f.ReadStrings("/dataSet"); err == nil {
 		t.Error("numbers read as strings")
+	}
+}
+
+// Files with the same content must have the same bytes (kill-and-resume
+// tests compare outputs byte for byte), so no object timestamps are kept.
+func TestDeterministicBytes(t *testing.T) {
+	var files [][]byte
+	for i := range 2 {
+		name := filepath.Join(t.TempDir(), "d.h5")
+		f, err := Create(name, 512)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Write("/g/x", []int{3}, []float64{1, 2, 3}); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.WriteStrings("/g/s", nil, []string{"a"}, true); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		raw, _ := os.ReadFile(name)
+		files = append(files, raw)
+		if i == 0 {
+			time.Sleep(1100 * time.Millisecond)
+		}
+	}
+	if !bytes.Equal(files[0], files[1]) {
+		t.Error("same content, different bytes")
 	}
 }
