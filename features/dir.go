@@ -237,7 +237,7 @@ func (d *Dir) Layer(ctx context.Context, name string) (*Layer, error) {
 			s, row, err := d.read(p, name, d.labels[i])
 			if err == nil && !slices.Equal(s, shape) {
 				err = &Error{File: p, Layer: name, Label: d.labels[i],
-					Err: fmt.Errorf("%w: %s has shape %s, %s has %s", ErrMismatch, d.varNm, dimStr(s), first, dimStr(shape))}
+					Err: fmt.Errorf("%w: %s has shape 1x%s, %s has 1x%s", ErrMismatch, d.varNm, dimStr(s), first, dimStr(shape))}
 			}
 			if err != nil {
 				errs[i] = err

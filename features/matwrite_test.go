@@ -1,5 +1,3 @@
-//go:build !matstub
-
 package features
 
 import (

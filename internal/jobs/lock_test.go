@@ -171,8 +171,8 @@ func TestLockReclaimersAcrossProcesses(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "job.lock")
 	writeStaleLock(t, path, 3*time.Hour) // the helpers' StaleAfter is 2 h
-	start := time.Now().Add(1500 * time.Millisecond)
-	until := start.Add(2 * time.Second)
+	start := time.Now().Add(time.Second)
+	until := start.Add(time.Second)
 	const n = 4
 	outs := make([]bytes.Buffer, n)
 	var cmds []*exec.Cmd

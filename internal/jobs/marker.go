@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/brainhierarchy/bhscore/internal/atomicfile"
 )
@@ -38,6 +39,22 @@ type MarkerOutput struct {
 // and the marker itself. The marker has no time stamp, so the same outputs
 // give a byte-identical marker.
 func MarkDone(markerPath string, outputs []string) error {
+	return markDone(markerPath, outputs, "")
+}
+
+// markDone is MarkDone that also leaves out the lock file lockPath and its
+// reclaim and stale companions, should they lie in an output directory.
+func markDone(markerPath string, outputs []string, lockPath string) error {
+	absLock := ""
+	if lockPath != "" {
+		var err error
+		if absLock, err = filepath.Abs(lockPath); err != nil {
+			return fmt.Errorf("jobs: lock %s: %w", lockPath, err)
+		}
+	}
+	isLock := func(p string) bool {
+		return absLock != "" && (p == absLock || strings.HasPrefix(p, absLock+".reclaim-") || strings.HasPrefix(p, absLock+".stale-"))
+	}
 	absMarker, err := filepath.Abs(markerPath)
 	if err != nil {
 		return fmt.Errorf("jobs: marker %s: %w", markerPath, err)
@@ -54,14 +71,16 @@ func MarkDone(markerPath string, outputs []string) error {
 			return fmt.Errorf("jobs: output of %s: %w", markerPath, err)
 		}
 		if !info.IsDir() {
-			files = append(files, abs)
+			if !isLock(abs) && abs != absMarker {
+				files = append(files, abs)
+			}
 			continue
 		}
 		err = filepath.WalkDir(abs, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
 			}
-			if d.Type().IsRegular() && !atomicfile.IsTemp(d.Name()) && p != absMarker {
+			if d.Type().IsRegular() && !atomicfile.IsTemp(d.Name()) && p != absMarker && !isLock(p) {
 				files = append(files, p)
 			}
 			return nil

@@ -344,7 +344,7 @@ func (r *runner) one(ctx context.Context, t *task) (locked bool) {
 		if o, ok := t.job.(Outputter); ok {
 			outs = o.Outputs()
 		}
-		if err = MarkDone(t.marker, outs); err != nil {
+		if err = markDone(t.marker, outs, t.lock); err != nil {
 			err = fmt.Errorf("marking done: %w", err)
 		}
 	}

@@ -1,0 +1,145 @@
+package decode
+
+import (
+	"math"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// Norm holds per-column normalisation statistics as the original scripts
+// save them (x_mean.mat, x_norm.mat, y_mean.mat, y_norm.mat): float32
+// means and ddof-1 standard deviations.
+type Norm struct {
+	Mean, Std []float32
+}
+
+// NormOf64 returns the column means and ddof-1 standard deviations of x
+// computed in float64 as np.mean(x, axis=0) and np.std(x, axis=0, ddof=1)
+// do (sums accumulated row by row), together with their float32 roundings.
+// The decoding scripts normalise the training fMRI with the float64 values
+// and save the float32 ones.
+func NormOf64(x mat.Matrix) (mean, std []float64, n Norm) {
+	r, c := x.Dims()
+	mean = make([]float64, c)
+	std = make([]float64, c)
+	for i := 0; i < r; i++ {
+		for j := range c {
+			mean[j] += x.At(i, j)
+		}
+	}
+	for j := range mean {
+		mean[j] /= float64(r)
+	}
+	for i := 0; i < r; i++ {
+		for j := range c {
+			d := x.At(i, j) - mean[j]
+			std[j] += d * d
+		}
+	}
+	for j := range std {
+		std[j] = math.Sqrt(std[j] / float64(r-1))
+	}
+	n = Norm{Mean: make([]float32, c), Std: make([]float32, c)}
+	for j := range c {
+		n.Mean[j] = float32(mean[j])
+		n.Std[j] = float32(std[j])
+	}
+	return mean, std, n
+}
+
+// NormOf32 returns the column statistics of the rows x cols float32 matrix
+// data (row-major) computed in float32 arithmetic as NumPy does for a
+// float32 array: sums accumulated row by row in float32, the mean divided in
+// float32, squared deviations summed in float32, divided by rows-1, square
+// root.
+func NormOf32(data []float32, rows, cols int) Norm {
+	mean := make([]float32, cols)
+	std := make([]float32, cols)
+	for i := range rows {
+		row := data[i*cols : (i+1)*cols]
+		for j, v := range row {
+			mean[j] += v
+		}
+	}
+	for j := range mean {
+		mean[j] /= float32(rows)
+	}
+	for i := range rows {
+		row := data[i*cols : (i+1)*cols]
+		for j, v := range row {
+			d := v - mean[j]
+			std[j] += d * d
+		}
+	}
+	for j := range std {
+		std[j] = float32(math.Sqrt(float64(std[j] / float32(rows-1))))
+	}
+	return Norm{Mean: mean, Std: std}
+}
+
+// Normalize32 returns (x - mean) / std computed in float32 for the rows x
+// cols matrix data, with ±Inf replaced by 0 when zeroInf is set (bdpy's
+// ModelTraining does that; the test scripts do not). 0/0 gives NaN, which is
+// kept, as in the original.
+func (n Norm) Normalize32(data []float32, rows, cols int, zeroInf bool) []float32 {
+	out := make([]float32, len(data))
+	for i := range rows {
+		for j := range cols {
+			v := (data[i*cols+j] - n.Mean[j]) / n.Std[j]
+			if zeroInf && math.IsInf(float64(v), 0) {
+				v = 0
+			}
+			out[i*cols+j] = v
+		}
+	}
+	return out
+}
+
+// ProfileCorrelation returns, for every column j, the Pearson correlation
+// between pred[:, j] and truth[:, j] across rows, as
+// np.corrcoef(pred[:, j], truth[:, j])[0, 1] computes it in float64
+// (deviations from the mean, ddof-independent ratio, clipped to [-1, 1]).
+// It is NaN where either column is constant or holds NaN.
+func ProfileCorrelation(pred, truth mat.Matrix) []float64 {
+	r, c := pred.Dims()
+	if tr, tc := truth.Dims(); tr != r || tc != c {
+		panic(mat.ErrShape)
+	}
+	out := make([]float64, c)
+	a := make([]float64, r)
+	b := make([]float64, r)
+	for j := range c {
+		for i := range r {
+			a[i] = pred.At(i, j)
+			b[i] = truth.At(i, j)
+		}
+		out[j] = pearson(a, b)
+	}
+	return out
+}
+
+func pearson(a, b []float64) float64 {
+	n := float64(len(a))
+	var ma, mb float64
+	for i := range a {
+		ma += a[i]
+		mb += b[i]
+	}
+	ma /= n
+	mb /= n
+	var saa, sbb, sab float64
+	for i := range a {
+		da, db := a[i]-ma, b[i]-mb
+		saa += da * da
+		sbb += db * db
+		sab += da * db
+	}
+	f := n - 1
+	r := (sab / f) / math.Sqrt(saa/f) / math.Sqrt(sbb/f)
+	if r > 1 {
+		r = 1
+	} else if r < -1 {
+		r = -1
+	}
+	return r
+}

@@ -1,0 +1,350 @@
+package encode
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"sort"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/brainhierarchy/bhscore/decode"
+	"github.com/brainhierarchy/bhscore/fastl2lir"
+	"github.com/brainhierarchy/bhscore/features"
+	"github.com/brainhierarchy/bhscore/fmri"
+	"github.com/brainhierarchy/bhscore/internal/atomicfile"
+	"github.com/brainhierarchy/bhscore/internal/h5"
+	imat "github.com/brainhierarchy/bhscore/internal/mat"
+)
+
+// The paper's solver settings, used where Options leaves them zero.
+const (
+	DefaultAlpha = 100
+	DefaultNFeat = 500
+)
+
+// Options configures training. The zero value is the paper's analysis:
+// alpha 100, 500 units selected per voxel, all cores.
+type Options struct {
+	// Alpha is the ridge penalty (0: DefaultAlpha).
+	Alpha float64
+	// NFeat is the number of units selected per voxel (0: DefaultNFeat).
+	NFeat int
+	// Workers bounds the solver's goroutines (0: GOMAXPROCS).
+	Workers int
+	// Progress, if not nil, receives the number of voxels solved and the
+	// total.
+	Progress func(done, total int)
+}
+
+func (o *Options) solver() *fastl2lir.Options {
+	so := &fastl2lir.Options{Alpha: DefaultAlpha, NFeat: DefaultNFeat, Precision: fastl2lir.Float32}
+	if o != nil {
+		if o.Alpha != 0 {
+			so.Alpha = o.Alpha
+		}
+		if o.NFeat != 0 {
+			so.NFeat = o.NFeat
+		}
+		so.Workers = o.Workers
+		so.Progress = o.Progress
+	}
+	return so
+}
+
+// Encoder is a trained feature encoder: the units of one DNN layer
+// (flattened in Fortran order, as the original) -> the voxels of one ROI.
+//
+// An Encoder is safe for concurrent use as long as none modifies it.
+type Encoder struct {
+	// Model maps normalised units to normalised voxels: W is units
+	// (Fortran order of Shape) x voxels, with float32 values; B float32.
+	Model *fastl2lir.Model
+	// X holds the unit statistics (over the distinct training images,
+	// Fortran order), Y the voxel statistics (over trials).
+	X, Y decode.Norm
+	// Shape is the unit shape of one image of the layer.
+	Shape []int
+}
+
+// fortran returns the layer's rows flattened in Fortran order, float32.
+func fortran(l *features.Layer) []float32 {
+	u := l.Units()
+	out := make([]float32, len(l.Data))
+	for i := range l.Rows() {
+		features.Flatten(out[i*u:(i+1)*u], l.Row(i), l.Shape, features.Fortran)
+	}
+	return out
+}
+
+// Train fits an encoder exactly as BHscore's featenc_fastl2lir_train.py
+// does: feat holds the layer's training features (one row per image), y
+// the ROI's training trials (trials x voxels) and labels each trial's
+// stimulus_name label (a stem of feat.Labels).
+//
+// Units are flattened in Fortran order and voxels cast to float32;
+// statistics are float32 (units over images, voxels over trials, ddof 1);
+// both sides are normalised in float32 (±Inf -> 0, NaN kept), each trial is
+// paired with its image's units and the model is fitted in float32
+// (fastl2lir.FitImages: each image's row once plus the trial index). W and b
+// are rounded to float32, the values saved.
+func Train(ctx context.Context, feat *features.Layer, y *mat.Dense, labels []string, o *Options) (*Encoder, error) {
+	n, v := y.Dims()
+	if len(labels) != n {
+		return nil, fmt.Errorf("encode: %d trials but %d labels", n, len(labels))
+	}
+	m, u := feat.Rows(), feat.Units()
+	if m < 2 || n < 2 {
+		return nil, fmt.Errorf("encode: layer %s: need at least 2 images and 2 trials (have %d, %d)", feat.Name, m, n)
+	}
+	index, err := rowsOf(labels, feat.Labels)
+	if err != nil {
+		return nil, fmt.Errorf("encode: layer %s: training fMRI: %w", feat.Name, err)
+	}
+	x32 := fortran(feat)
+	xn := decode.NormOf32(x32, m, u)
+	xz := xn.Normalize32(x32, m, u, true)
+	y32 := make([]float32, n*v)
+	for i := range n {
+		for j := range v {
+			y32[i*v+j] = float32(y.At(i, j))
+		}
+	}
+	yn := decode.NormOf32(y32, n, v)
+	yz := yn.Normalize32(y32, n, v, true)
+	xs := mat.NewDense(m, u, widen(xz))
+	ys := mat.NewDense(n, v, widen(yz))
+	model, err := fastl2lir.FitImages(ctx, xs, index, ys, o.solver())
+	if err != nil {
+		return nil, fmt.Errorf("encode: layer %s: %w", feat.Name, err)
+	}
+	roundModel(model)
+	return &Encoder{Model: model, X: xn, Y: yn, Shape: slices.Clone(feat.Shape)}, nil
+}
+
+func widen(x []float32) []float64 {
+	out := make([]float64, len(x))
+	for i, v := range x {
+		out[i] = float64(v)
+	}
+	return out
+}
+
+func roundModel(m *fastl2lir.Model) {
+	raw := m.W.RawMatrix()
+	for i := range raw.Rows {
+		row := raw.Data[i*raw.Stride : i*raw.Stride+raw.Cols]
+		for j, w := range row {
+			row[j] = float64(float32(w))
+		}
+	}
+	for j, b := range m.B {
+		m.B[j] = float64(float32(b))
+	}
+}
+
+// rowsOf maps each label to its position in the sorted stems.
+func rowsOf(labels, stems []string) ([]int, error) {
+	out := make([]int, len(labels))
+	for i, l := range labels {
+		k := sort.SearchStrings(stems, l)
+		if k == len(stems) || stems[k] != l {
+			return nil, fmt.Errorf("trial %d: stimulus %q has no feature file", i, l)
+		}
+		out[i] = k
+	}
+	return out, nil
+}
+
+// Predict returns the de-normalised encoded voxels (images x voxels) of the
+// layer's images (feat, one row per image): units flattened in Fortran
+// order, normalised with the saved float32 statistics in float32, predicted
+// in float64, de-normalised, as featenc_fastl2lir_predict.py does.
+func (e *Encoder) Predict(feat *features.Layer) (*mat.Dense, error) {
+	if !slices.Equal(feat.Shape, e.Shape) {
+		return nil, fmt.Errorf("encode: layer %s: unit shape %v, encoder %v", feat.Name, feat.Shape, e.Shape)
+	}
+	m, u := feat.Rows(), feat.Units()
+	x32 := fortran(feat)
+	z := e.X.Normalize32(x32, m, u, false)
+	y, err := e.Model.Predict(mat.NewDense(m, u, widen(z)))
+	if err != nil {
+		return nil, fmt.Errorf("encode: %w", err)
+	}
+	raw := y.RawMatrix()
+	for i := range raw.Rows {
+		row := raw.Data[i*raw.Stride : i*raw.Stride+raw.Cols]
+		for j := range row {
+			row[j] = row[j]*float64(e.Y.Std[j]) + float64(e.Y.Mean[j])
+		}
+	}
+	return y, nil
+}
+
+// Result is the outcome of testing an encoder.
+type Result struct {
+	// Labels are the test stems (sorted), the rows of Pred and Truth.
+	Labels []string
+	// Pred holds the encoded voxels; Truth the test fMRI averaged per
+	// stimulus (float32 mean).
+	Pred, Truth *mat.Dense
+	// Accuracy is the Pearson correlation of every voxel across the test
+	// images, in the ROI's column order; NaN for a constant voxel.
+	Accuracy []float64
+}
+
+// Test encodes the layer's test images and scores every voxel against the
+// test trials y (trials x voxels) averaged per stimulus label (labels, the
+// trials' stimulus_name labels), as featenc_fastl2lir_predict.py does. Every
+// test image must have fMRI trials; trials of stimuli without features are
+// ignored, as in the original.
+func Test(ctx context.Context, e *Encoder, feat *features.Layer, y *mat.Dense, labels []string) (*Result, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	avg, ulabels, _, err := fmri.MeanByLabel(y, labels, fmri.Float32)
+	if err != nil {
+		return nil, fmt.Errorf("encode: layer %s: test fMRI: %w", feat.Name, err)
+	}
+	rows := make([]int, feat.Rows())
+	for i, stem := range feat.Labels {
+		k := sort.SearchStrings(ulabels, stem)
+		if k == len(ulabels) || ulabels[k] != stem {
+			return nil, fmt.Errorf("encode: layer %s: test image %q has no fMRI trials", feat.Name, stem)
+		}
+		rows[i] = k
+	}
+	pred, err := e.Predict(feat)
+	if err != nil {
+		return nil, err
+	}
+	_, v := avg.Dims()
+	if _, pv := pred.Dims(); pv != v {
+		return nil, fmt.Errorf("encode: layer %s: %d test voxels, encoder has %d", feat.Name, v, pv)
+	}
+	truth := mat.NewDense(len(rows), v, nil)
+	for i, r := range rows {
+		truth.SetRow(i, avg.RawRowView(r))
+	}
+	return &Result{
+		Labels:   slices.Clone(feat.Labels),
+		Pred:     pred,
+		Truth:    truth,
+		Accuracy: decode.ProfileCorrelation(pred, truth),
+	}, nil
+}
+
+// SaveAccuracy writes accuracy.mat: variable "accuracy", float32, shape
+// (1, voxels).
+func (r *Result) SaveAccuracy(path string) error {
+	return saveArray(path, "accuracy", []int{1, len(r.Accuracy)}, to32(r.Accuracy))
+}
+
+// SavePredictions writes <dir>/<stem>.mat per test image holding the encoded
+// voxels as variable "feat" (float32, 1 x voxels), as the original's
+// encoded_brain directory.
+func (r *Result) SavePredictions(ctx context.Context, dir string) error {
+	_, v := r.Pred.Dims()
+	for i, stem := range r.Labels {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		p, err := atomicfile.SafeJoin(dir, stem+".mat")
+		if err != nil {
+			return fmt.Errorf("encode: encoded fMRI: %w", err)
+		}
+		if err := saveArray(p, "feat", []int{1, v}, to32(r.Pred.RawRowView(i))); err != nil {
+			return fmt.Errorf("encode: %w", err)
+		}
+	}
+	return nil
+}
+
+func to32(x []float64) []float32 {
+	out := make([]float32, len(x))
+	for i, v := range x {
+		out[i] = float32(v)
+	}
+	return out
+}
+
+// Save writes the encoder into dir in bdpy's bdmodel layout, as the
+// original: W.mat (sparse, units x voxels), b.mat (1 x voxels), x_mean.mat
+// and x_norm.mat (1 x units, Fortran order), y_mean.mat and y_norm.mat
+// (1 x voxels), all float32, then info.yaml (computation_status done, id).
+func (e *Encoder) Save(dir, id string) error {
+	u, v := len(e.X.Mean), len(e.Y.Mean)
+	for _, s := range []struct {
+		name string
+		dims []int
+		data []float32
+	}{
+		{"x_mean", []int{1, u}, e.X.Mean}, {"x_norm", []int{1, u}, e.X.Std},
+		{"y_mean", []int{1, v}, e.Y.Mean}, {"y_norm", []int{1, v}, e.Y.Std},
+	} {
+		if err := saveArray(filepath.Join(dir, s.name+".mat"), s.name, s.dims, s.data); err != nil {
+			return fmt.Errorf("encode: %w", err)
+		}
+	}
+	if err := fastl2lir.Save(dir, e.Model); err != nil {
+		return err
+	}
+	s := fmt.Sprintf("_status:\n  computation_id: %s\n  computation_status: done\n", id)
+	if err := atomicfile.WriteBytes(filepath.Join(dir, "info.yaml"), []byte(s)); err != nil {
+		return fmt.Errorf("encode: %w", err)
+	}
+	return nil
+}
+
+// Load reads an encoder saved by Save or by the original scripts. shape is
+// the layer's unit shape (the files hold flattened units).
+func Load(dir string, shape []int) (*Encoder, error) {
+	m, err := fastl2lir.Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	p, q := m.W.Dims()
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	if n != p {
+		return nil, fmt.Errorf("encode: load %s: W has %d units, shape %v has %d", dir, p, shape, n)
+	}
+	e := &Encoder{Model: m, Shape: slices.Clone(shape)}
+	for _, s := range []struct {
+		name string
+		n    int
+		dst  *[]float32
+	}{
+		{"x_mean", p, &e.X.Mean}, {"x_norm", p, &e.X.Std},
+		{"y_mean", q, &e.Y.Mean}, {"y_norm", q, &e.Y.Std},
+	} {
+		a, err := imat.Read(filepath.Join(dir, s.name+".mat"), s.name)
+		if err != nil {
+			return nil, fmt.Errorf("encode: %w", err)
+		}
+		if len(a.Data) != s.n {
+			return nil, fmt.Errorf("encode: load %s: %s has %d values, want %d", dir, s.name, len(a.Data), s.n)
+		}
+		*s.dst = to32(a.Data)
+	}
+	return e, nil
+}
+
+func saveArray(path, key string, dims []int, data []float32) error {
+	a := &imat.Array{Dims: dims, Class: imat.Single, Data: widen(data)}
+	return atomicfile.Write(path, func(tmp string) error {
+		if err := imat.WriteV73(tmp, map[string]*imat.Array{key: a}); err != nil {
+			return err
+		}
+		return h5.WriteUserBlock(tmp, stableHeader)
+	})
+}
+
+// stableHeader is the text of the MAT v7.3 user block written over the one
+// internal/mat writes, which holds the creation time: with it, the same
+// content gives the same bytes (a resumed study equals an uninterrupted
+// one). TODO: drop once internal/mat writes a time-free header.
+var stableHeader = []byte(fmt.Sprintf("%-116s", "MATLAB 7.3 MAT-file, Platform: bhscore, HDF5 schema 1.00 ."))

@@ -1,0 +1,5 @@
+package mat
+
+import "io"
+
+var errEOF = io.EOF

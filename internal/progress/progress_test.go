@@ -1,0 +1,25 @@
+package progress
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func TestBar(t *testing.T) {
+	var buf bytes.Buffer
+	b := New(&buf, "work")
+	for i := 0; i <= 10; i++ {
+		b.Set(i, 10, "job")
+	}
+	b.Set(10, 10, "job") // completion is always drawn
+	b.Done()
+	out := buf.String()
+	if !strings.Contains(out, "100% 10/10") || !strings.HasSuffix(out, "\n") || strings.Count(out, "\r") != 12 {
+		t.Errorf("bar output %q", out)
+	}
+	New(nil, "x").Set(1, 2, "") // nil writer draws nothing
+	var nb *Bar
+	nb.Set(1, 2, "")
+	nb.Done()
+}
