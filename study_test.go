@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -271,5 +272,41 @@ func TestTwoWorkers(t *testing.T) {
 		if n != 1 {
 			t.Errorf("%s ran %d times", k, n)
 		}
+	}
+}
+
+// TestStudyBadInput checks that bad inputs fail the job with an error naming
+// the direction, network, layer, subject and ROI, without stopping the other
+// jobs.
+func TestStudyBadInput(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		edit func(c *Config)
+		want []string
+	}{
+		{"empty selection", func(c *Config) { c.ROIs = []ROIConfig{{Name: "none", Selector: "ROI_V1 = 2"}} },
+			[]string{"decode network TinyRev layer stage1 subject sub-01 ROI none", "selection is empty"}},
+		{"unknown key", func(c *Config) { c.ROIs = []ROIConfig{{Name: "V9", Selector: "ROI_V9 = 1"}} },
+			[]string{"subject sub-01 ROI V9", "ROI_V9"}},
+		{"missing layer", func(c *Config) { c.Networks[0].Layers = []string{"stage9"} },
+			[]string{"network TinyRev layer stage9 subject sub-01 ROI V1", "training features"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := reducedConfig(t, t.TempDir())
+			cfg.Networks[0].Layers = cfg.Networks[0].Layers[:1]
+			cfg.Subjects = cfg.Subjects[:1]
+			cfg.ROIs = cfg.ROIs[:1]
+			cfg.Encoding.Skip = true
+			c.edit(cfg)
+			_, err := RunStudy(context.Background(), cfg, &RunOptions{DiscardModels: true, DiscardPredictions: true})
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
 	}
 }

@@ -69,4 +69,8 @@
 // others: Run returns a joined error naming every failed job. Progress is
 // reported through Options.Progress. Run returns only after every goroutine
 // it started has ended.
+//
+// On one machine, CoresPerJob splits the cores between concurrent jobs and
+// their solvers, and a Cache shares one loaded layer between the jobs
+// (subjects, ROIs) that need it, loading it once.
 package jobs

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"time"
 
 	"github.com/brainhierarchy/bhscore/internal/atomicfile"
 	"github.com/brainhierarchy/bhscore/internal/h5"
@@ -315,7 +314,7 @@ func WriteSparseComponents(path, name string, s *Sparse) error {
 		if err := f.Close(); err != nil {
 			return err
 		}
-		return h5.WriteUserBlock(tmp, userBlock(time.Now()))
+		return h5.WriteUserBlock(tmp, userBlock())
 	})
 	if err != nil {
 		return &Error{File: path, Var: name, Err: err}

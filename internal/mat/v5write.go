@@ -8,7 +8,6 @@ import (
 	"math"
 	"runtime"
 	"sort"
-	"time"
 
 	"github.com/brainhierarchy/bhscore/internal/atomicfile"
 )
@@ -55,7 +54,7 @@ func EncodeV5(vars map[string]*Array, compress bool) ([]byte, error) {
 	}
 	sort.Strings(names)
 	var buf bytes.Buffer
-	buf.Write(v5Header(time.Now()))
+	buf.Write(v5Header())
 	le := binary.LittleEndian
 	for _, n := range names {
 		m := encodeMatrix(n, vars[n])
@@ -79,10 +78,11 @@ func EncodeV5(vars map[string]*Array, compress bool) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// v5Header returns the 128-byte header of a little-endian v5 file.
-func v5Header(now time.Time) []byte {
+// v5Header returns the 128-byte header of a little-endian v5 file. It
+// carries no creation date, so the same variables give the same bytes.
+func v5Header() []byte {
 	h := make([]byte, 128)
-	txt := fmt.Sprintf("MATLAB 5.0 MAT-file Platform: %s, Created on: %s", runtime.GOOS, now.Format("Mon Jan _2 15:04:05 2006"))
+	txt := fmt.Sprintf("MATLAB 5.0 MAT-file Platform: %s, Created by: bhscore", runtime.GOOS)
 	for i := range 116 {
 		h[i] = ' '
 	}

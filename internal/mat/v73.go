@@ -8,7 +8,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/brainhierarchy/bhscore/internal/atomicfile"
 	"github.com/brainhierarchy/bhscore/internal/h5"
@@ -194,13 +193,15 @@ func isEmpty(f *h5.File, p string) bool {
 	return err == nil && len(v) == 1 && v[0] != 0
 }
 
-// UserBlock returns the 512-byte user block of a v7.3 file created now:
+// userBlock returns the 512-byte user block of a v7.3 file:
 // the text MATLAB and hdf5storage write, the subsystem offset (zero),
 // version 0x0200 and the little-endian indicator "IM".
-func userBlock(now time.Time) []byte {
+func userBlock() []byte {
 	b := make([]byte, 512)
-	txt := fmt.Sprintf("MATLAB 7.3 MAT-file, Platform: Go %s %s/%s, Created on: %s HDF5 schema 1.00 .",
-		runtime.Version(), runtime.GOOS, runtime.GOARCH, now.Format("Mon Jan _2 15:04:05 2006"))
+	// No creation date: outputs must be byte-identical when a job is
+	// rerun (resumed studies are compared byte for byte).
+	txt := fmt.Sprintf("MATLAB 7.3 MAT-file, Platform: %s-%s, Created by: bhscore HDF5 schema 1.00 .",
+		runtime.GOOS, runtime.GOARCH)
 	for i := range 116 {
 		b[i] = ' '
 	}
@@ -337,7 +338,7 @@ func WriteV73(path string, vars map[string]*Array) error {
 		if err := f.Close(); err != nil {
 			return err
 		}
-		return h5.WriteUserBlock(tmp, userBlock(time.Now()))
+		return h5.WriteUserBlock(tmp, userBlock())
 	})
 	if err != nil {
 		return &Error{File: path, Err: err}

@@ -2,11 +2,8 @@ package sim
 
 import (
 	"bytes"
-	"compress/zlib"
 	"context"
-	"encoding/binary"
 	"encoding/json"
-	"io"
 	"io/fs"
 	"math"
 	"os"
@@ -17,7 +14,7 @@ import (
 	"testing"
 
 	"github.com/brainhierarchy/bhscore/fmri"
-	"github.com/brainhierarchy/bhscore/internal/h5"
+	"github.com/brainhierarchy/bhscore/internal/mat"
 )
 
 func TestDesign(t *testing.T) {
@@ -76,80 +73,22 @@ func TestDesign(t *testing.T) {
 	}
 }
 
-// readFeat reads the variable feat of a feature file written by writeFeat.
-// TODO(lead): use internal/mat's reader once it lands.
+// readFeat reads the variable feat of a feature file written by writeFeat
+// (MATLAB v5 or v7.3, detected from the header).
 func readFeat(t *testing.T, path string) ([]int, []float32) {
 	t.Helper()
-	raw, err := os.ReadFile(path)
+	a, err := mat.Read(path, "feat")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var dims []int
-	var fdata []float32
-	if bytes.HasPrefix(raw, []byte("MATLAB 7.3")) {
-		f, err := h5.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		if c, err := f.ReadAttrString("/feat", "MATLAB_class"); err != nil || c != "single" {
-			t.Fatalf("%s: MATLAB_class %q, %v", path, c, err)
-		}
-		d, hd, err := f.ReadFloat32("/feat")
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i := len(hd) - 1; i >= 0; i-- {
-			dims = append(dims, hd[i])
-		}
-		fdata = d
-	} else {
-		le := binary.LittleEndian
-		if le.Uint32(raw[128:]) != miCOMPRESSED {
-			t.Fatalf("%s: not compressed", path)
-		}
-		zr, err := zlib.NewReader(bytes.NewReader(raw[136 : 136+le.Uint32(raw[132:])]))
-		if err != nil {
-			t.Fatal(err)
-		}
-		m, err := io.ReadAll(zr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if le.Uint32(m) != miMATRIX || le.Uint32(m[16:]) != mxSINGLE {
-			t.Fatalf("%s: not a single matrix", path)
-		}
-		m = m[24:]
-		nd := int(le.Uint32(m[4:])) / 4
-		for i := range nd {
-			dims = append(dims, int(int32(le.Uint32(m[8+4*i:]))))
-		}
-		m = m[8+(4*nd+7)/8*8:]
-		if string(m[4:8]) != "feat" {
-			t.Fatalf("%s: variable %q", path, m[4:8])
-		}
-		m = m[8:]
-		n := int(le.Uint32(m[4:])) / 4
-		for i := range n {
-			fdata = append(fdata, math.Float32frombits(le.Uint32(m[8+4*i:])))
-		}
+	if a.Class != mat.Single {
+		t.Fatalf("%s: class %v, want single", path, a.Class)
 	}
-	// Fortran order -> C order.
-	n := len(fdata)
-	perm := fortran(dims, seq(n))
-	out := make([]float32, n)
-	for k, c := range perm {
-		out[int(c)] = fdata[k]
+	out := make([]float32, len(a.Data))
+	for i, v := range a.Data {
+		out[i] = float32(v)
 	}
-	return dims, out
-}
-
-func seq(n int) []float32 {
-	s := make([]float32, n)
-	for i := range s {
-		s[i] = float32(i)
-	}
-	return s
+	return a.Dims, out
 }
 
 func TestWriteReadBack(t *testing.T) {
