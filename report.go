@@ -6,11 +6,12 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
+	"text/tabwriter"
+
+	"github.com/brainhierarchy/bhscore/internal/atomicfile"
 )
 
 // DNNScore holds one network's scores for a report.
@@ -205,32 +206,35 @@ func (r *Report) SaveJSON(path string) error { return writeFileAtomic(path, r.Wr
 func (r *Report) SaveCSV(path string) error { return writeFileAtomic(path, r.WriteCSV) }
 
 // writeFileAtomic writes path through a temporary file in the same
-// directory renamed into place, so a reader never sees a partial file.
-func writeFileAtomic(path string, write func(io.Writer) error) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+// directory renamed into place (internal/atomicfile), so a reader never sees
+// a partial file.
+func writeFileAtomic(path string, write func(io.Writer) error) error {
+	f, err := atomicfile.Create(path)
 	if err != nil {
 		return fmt.Errorf("bhscore: writing %s: %w", path, err)
 	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err = write(f); err != nil {
+	defer f.Abort()
+	if err := write(f); err != nil {
 		return err
 	}
-	if err = f.Sync(); err != nil {
+	if err := f.Commit(); err != nil {
 		return fmt.Errorf("bhscore: writing %s: %w", path, err)
 	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("bhscore: writing %s: %w", path, err)
+	return nil
+}
+
+// WriteTable writes the ranking as an aligned text table: rank, name,
+// decoding, encoding and averaged BH score, and the position the averaged
+// score would take among the 29 published networks (paper Figure 3).
+func (r *Report) WriteTable(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "rank\tDNN\tdecoding\tencoding\tBH score\tamong published (of 30)\t")
+	for pos, i := range r.Ranking {
+		d := r.DNNs[i]
+		fmt.Fprintf(tw, "%d\t%s\t%+.4f\t%+.4f\t%+.4f\t%d\t\n", pos+1, d.Name, d.Decoding, d.Encoding, d.BHScore, PublishedRank(d.BHScore))
 	}
-	if err = os.Chmod(f.Name(), 0o644); err != nil {
-		return fmt.Errorf("bhscore: writing %s: %w", path, err)
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("bhscore: writing %s: %w", path, err)
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("bhscore: writing table: %w", err)
 	}
 	return nil
 }
