@@ -1,0 +1,122 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// golden compares got (with dir replaced by DIR) with testdata/name.
+func golden(t *testing.T, name, got, dir string) {
+	t.Helper()
+	got = strings.ReplaceAll(got, dir, "DIR")
+	p := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(p, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != string(want) {
+		t.Errorf("stdout:\n%s\nwant (%s):\n%s", got, p, want)
+	}
+}
+
+// TestMainJobTiny runs the main job on the tiny simulated study: the
+// hierarchical net must rank first with a clearly positive score and the
+// reversed net last with a negative one (the simulator's ground truth,
+// internal/sim truth.json: ideal scores +1, 0, -0.98), and the printed
+// ranking must equal the golden output.
+func TestMainJobTiny(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a whole tiny study")
+	}
+	dir := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	rc := run(&stdout, &stderr, []string{"-q", "-size", "tiny", "-workdir", dir})
+	if rc != 0 {
+		t.Fatalf("rc %d: %s", rc, stderr.String())
+	}
+	golden(t, "tiny.golden", stdout.String(), dir)
+	lines := strings.Split(stdout.String(), "\n")
+	var rows [][]string
+	for _, l := range lines {
+		if f := strings.Fields(l); len(f) == 6 && strings.ContainsAny(f[2][:1], "+-") {
+			rows = append(rows, f)
+		}
+	}
+	if len(rows) != 3 || rows[0][1] != "HierNet" || rows[2][1] != "RevNet" || !strings.HasPrefix(rows[2][4], "-") {
+		t.Errorf("ranking rows %v", rows)
+	}
+	for _, f := range []string{"figure3.png", "figure3.svg", "figureS1_HierNet.png", "figureS1_RevNet.svg"} {
+		raw, err := os.ReadFile(filepath.Join(dir, "results", "figures", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasSuffix(f, ".png") {
+			img, err := png.Decode(bytes.NewReader(raw))
+			if err != nil || img.Bounds().Dx() < 300 {
+				t.Errorf("%s: %v", f, err)
+			}
+		}
+	}
+	// A second run resumes: every job is already done.
+	stdout.Reset()
+	if rc := run(&stdout, &stderr, []string{"-q", "-size", "tiny", "-workdir", dir, "-nofigures"}); rc != 0 {
+		t.Fatalf("rerun rc %d: %s", rc, stderr.String())
+	}
+	golden(t, "tiny_rerun.golden", stdout.String(), dir)
+}
+
+// TestScorePublishedLayout scores the accuracy trees of
+// conformance/pipeline (written by the original scripts) as the paper's
+// Figure 3 is reproduced from the published archives; -select numpy
+// reproduces the notebook's seeded cells with n_layers = min(5, L)
+// (conformance/pipeline/expected.json: TinyHier 0.9211/0.8587/0.8899,
+// TinyRev -0.8594/-0.8397/-0.8495).
+func TestScorePublishedLayout(t *testing.T) {
+	dir := t.TempDir()
+	pipe := "../../testdata/pipeline"
+	var stdout, stderr bytes.Buffer
+	rc := run(&stdout, &stderr, []string{"-q", "-select", "numpy",
+		"-settings", pipe + "/settings.json",
+		"-decoding", pipe + "/decoding_accuracy/ImageNetTest",
+		"-encoding", pipe + "/encoding_accuracy/ImageNetTest",
+		"-json", filepath.Join(dir, "out.json"), "-csv", filepath.Join(dir, "out.csv"), "-figures", filepath.Join(dir, "figs")})
+	if rc != 0 {
+		t.Fatalf("rc %d: %s", rc, stderr.String())
+	}
+	golden(t, "pipeline.golden", stdout.String(), dir)
+	raw, err := os.ReadFile(filepath.Join(dir, "out.json"))
+	if err != nil || !bytes.Contains(raw, []byte(`"TinyHier"`)) {
+		t.Errorf("json report: %v %s", err, raw)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"-nope"},
+		{"extra"},
+		{"-settings", "x.json"},
+		{"-q", "-size", "huge"},
+		{"-q", "-t", "wrong", "-settings", "../../testdata/pipeline/settings.json", "-decoding", "x"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if rc := run(&stdout, &stderr, args); rc != 2 {
+			t.Errorf("%v: rc %d, stderr %s", args, rc, stderr.String())
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	if rc := run(&stdout, &stderr, []string{"-q", "-config", "does-not-exist.yaml"}); rc != 1 || !strings.Contains(stderr.String(), "does-not-exist.yaml") {
+		t.Errorf("missing config: rc %d, %s", rc, stderr.String())
+	}
+}

@@ -1,0 +1,5 @@
+package reliability
+
+const childEnv = "BHSCORE_RELIABILITY_CHILD"
+
+func runChild(arg string) int { return 2 }
