@@ -134,6 +134,9 @@ func (f *File) Info(path string) (Info, error) {
 	s := C.H5Dget_space(ds)
 	defer C.H5Sclose(s)
 	in, err := infoOf(t, s)
+	if err == nil {
+		err = checkStored(ds, t, in)
+	}
 	if err != nil {
 		return Info{}, f.err("stat", path, err)
 	}
@@ -169,6 +172,9 @@ func (f *File) readNumeric(path string, kind int, mk func(n int) unsafe.Pointer)
 	s := C.H5Dget_space(ds)
 	defer C.H5Sclose(s)
 	in, err := infoOf(t, s)
+	if err == nil {
+		err = checkStored(ds, t, in)
+	}
 	if err != nil {
 		return nil, f.err("read", path, err)
 	}
@@ -287,6 +293,11 @@ func (f *File) ReadStrings(path string) ([]string, []int, error) {
 	defer C.H5Tclose(t)
 	s := C.H5Dget_space(ds)
 	defer C.H5Sclose(s)
+	if in, err := infoOf(t, s); err == nil {
+		if err := checkStored(ds, t, in); err != nil {
+			return nil, nil, f.err("read", path, err)
+		}
+	}
 	out, dims, err := readStrings(t, s, func(mt C.hid_t, buf unsafe.Pointer) C.herr_t {
 		return C.H5Dread(ds, mt, C.H5S_ALL, C.H5S_ALL, C.H5P_DEFAULT, buf)
 	}, func(mt C.hid_t, buf unsafe.Pointer) {

@@ -31,3 +31,13 @@ with h5py.File("bdata_absurd_dims.h5", "w") as f:
     m.create_dataset("key", data=np.array([b"VoxelData", b"ROI_V1"], dtype="S"))
     m.create_dataset("description", data=np.array([b"1 = voxel", b"1 = V1"], dtype="S"))
     m.create_dataset("value", data=np.array([[1, 1, 1], [1, 1, np.nan]], dtype="f8"))
+
+# Below the h5 glue's element cap (2^34) but far beyond the file and the
+# machine: 2^32 x 1 float64 (32 GiB) and a BData of 2^32 x 3.
+v73("v73_large_dims.mat", (1 << 32, 1), "f8", "double")
+with h5py.File("bdata_large_dims.h5", "w") as f:
+    f.create_dataset("dataset", shape=(1 << 32, 3), dtype="f8", chunks=(64, 3))
+    m = f.create_group("metadata")
+    m.create_dataset("key", data=np.array([b"VoxelData", b"ROI_V1"], dtype="S"))
+    m.create_dataset("description", data=np.array([b"1 = voxel", b"1 = V1"], dtype="S"))
+    m.create_dataset("value", data=np.array([[1, 1, 1], [1, 1, np.nan]], dtype="f8"))
