@@ -3,8 +3,6 @@ package decode
 import (
 	"fmt"
 
-	"github.com/brainhierarchy/bhscore/internal/atomicfile"
-	"github.com/brainhierarchy/bhscore/internal/h5"
 	imat "github.com/brainhierarchy/bhscore/internal/mat"
 )
 
@@ -12,16 +10,7 @@ import (
 // MATLAB v7.3 file, as bdpy's save_array(..., dtype=np.float32) does,
 // atomically (temporary name, then rename).
 func saveArray(path, key string, dims []int, data []float32) error {
-	a := &imat.Array{Dims: dims, Class: imat.Single, Data: make([]float64, len(data))}
-	for i, v := range data {
-		a.Data[i] = float64(v)
-	}
-	return atomicfile.Write(path, func(tmp string) error {
-		if err := imat.WriteV73(tmp, map[string]*imat.Array{key: a}); err != nil {
-			return err
-		}
-		return h5.WriteUserBlock(tmp, stableHeader)
-	})
+	return imat.WriteSingle(path, key, dims, data)
 }
 
 // loadVector reads variable key of a MAT file and checks that it holds n
@@ -40,9 +29,3 @@ func loadVector(path, key string, n int) ([]float32, error) {
 	}
 	return out, nil
 }
-
-// stableHeader is the text of the MAT v7.3 user block written over the one
-// internal/mat writes, which holds the creation time: with it, the same
-// content gives the same bytes (a resumed study equals an uninterrupted
-// one). TODO: drop once internal/mat writes a time-free header.
-var stableHeader = []byte(fmt.Sprintf("%-116s", "MATLAB 7.3 MAT-file, Platform: bhscore, HDF5 schema 1.00 ."))

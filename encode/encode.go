@@ -14,7 +14,6 @@ import (
 	"github.com/brainhierarchy/bhscore/features"
 	"github.com/brainhierarchy/bhscore/fmri"
 	"github.com/brainhierarchy/bhscore/internal/atomicfile"
-	"github.com/brainhierarchy/bhscore/internal/h5"
 	imat "github.com/brainhierarchy/bhscore/internal/mat"
 )
 
@@ -334,17 +333,5 @@ func Load(dir string, shape []int) (*Encoder, error) {
 }
 
 func saveArray(path, key string, dims []int, data []float32) error {
-	a := &imat.Array{Dims: dims, Class: imat.Single, Data: widen(data)}
-	return atomicfile.Write(path, func(tmp string) error {
-		if err := imat.WriteV73(tmp, map[string]*imat.Array{key: a}); err != nil {
-			return err
-		}
-		return h5.WriteUserBlock(tmp, stableHeader)
-	})
+	return imat.WriteSingle(path, key, dims, data)
 }
-
-// stableHeader is the text of the MAT v7.3 user block written over the one
-// internal/mat writes, which holds the creation time: with it, the same
-// content gives the same bytes (a resumed study equals an uninterrupted
-// one). TODO: drop once internal/mat writes a time-free header.
-var stableHeader = []byte(fmt.Sprintf("%-116s", "MATLAB 7.3 MAT-file, Platform: bhscore, HDF5 schema 1.00 ."))

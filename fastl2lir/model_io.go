@@ -10,7 +10,6 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/brainhierarchy/bhscore/internal/atomicfile"
-	"github.com/brainhierarchy/bhscore/internal/h5"
 	imat "github.com/brainhierarchy/bhscore/internal/mat"
 )
 
@@ -41,20 +40,10 @@ func Save(dir string, m *Model) error {
 	for j, v := range m.B {
 		b.Data[j] = float64(float32(v))
 	}
-	if err := atomicfile.Write(filepath.Join(dir, "W.mat"), func(tmp string) error {
-		if err := imat.WriteSparse(tmp, "W", w); err != nil {
-			return err
-		}
-		return h5.WriteUserBlock(tmp, stableHeader)
-	}); err != nil {
+	if err := imat.WriteSparse(filepath.Join(dir, "W.mat"), "W", w); err != nil {
 		return fmt.Errorf("fastl2lir: save: %w", err)
 	}
-	if err := atomicfile.Write(filepath.Join(dir, "b.mat"), func(tmp string) error {
-		if err := imat.WriteV73(tmp, map[string]*imat.Array{"b": b}); err != nil {
-			return err
-		}
-		return h5.WriteUserBlock(tmp, stableHeader)
-	}); err != nil {
+	if err := imat.WriteV73(filepath.Join(dir, "b.mat"), map[string]*imat.Array{"b": b}); err != nil {
 		return fmt.Errorf("fastl2lir: save: %w", err)
 	}
 	return nil
@@ -184,9 +173,3 @@ func concat(a, b *imat.Array, axis int) (*imat.Array, error) {
 	}
 	return out, nil
 }
-
-// stableHeader is the text of the MAT v7.3 user block written over the one
-// internal/mat writes, which holds the creation time: with it, the same
-// content gives the same bytes (a resumed study equals an uninterrupted
-// one). TODO: drop once internal/mat writes a time-free header.
-var stableHeader = []byte(fmt.Sprintf("%-116s", "MATLAB 7.3 MAT-file, Platform: bhscore, HDF5 schema 1.00 ."))

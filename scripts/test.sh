@@ -11,6 +11,6 @@ go vet ./...
 echo "== go test ./..."
 go test -count=1 -timeout 40m ./...
 echo "== go test -race (parallel packages)"
-go test -count=1 -race -short -timeout 30m ./internal/jobs/ ./internal/atomicfile/ ./internal/h5/ ./fastl2lir/ ./features/ ./fmri/ ./hierarchy/
+go test -count=1 -race -timeout 30m ./internal/jobs/ ./internal/atomicfile/ ./internal/h5/ ./fastl2lir/ ./features/ ./fmri/ ./hierarchy/ ./decode/ ./encode/ .
 echo "== go test -tags purego (solver without OpenBLAS)"
 go test -count=1 -tags purego ./fastl2lir/ ./internal/linalg/

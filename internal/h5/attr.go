@@ -47,7 +47,7 @@ func (f *File) attr(path, name string) (obj, a C.hid_t, err error) {
 
 // HasAttr reports whether the object at path has the named attribute.
 func (f *File) HasAttr(path, name string) bool {
-	mu.Lock()
+	lock()
 	defer mu.Unlock()
 	obj, a, err := f.attr(path, name)
 	if err != nil {
@@ -60,7 +60,7 @@ func (f *File) HasAttr(path, name string) bool {
 
 // AttrNames lists the attributes of the object at path in creation order.
 func (f *File) AttrNames(path string) ([]string, error) {
-	mu.Lock()
+	lock()
 	defer mu.Unlock()
 	obj, err := f.object(path)
 	if err != nil {
@@ -90,7 +90,7 @@ var cdot = C.CString(".")
 
 // AttrInfo describes the named attribute of the object at path.
 func (f *File) AttrInfo(path, name string) (Info, error) {
-	mu.Lock()
+	lock()
 	defer mu.Unlock()
 	obj, a, err := f.attr(path, name)
 	if err != nil {
@@ -112,7 +112,7 @@ func (f *File) AttrInfo(path, name string) (Info, error) {
 // ReadAttrStrings reads a string attribute (variable- or fixed-length,
 // scalar or array).
 func (f *File) ReadAttrStrings(path, name string) ([]string, error) {
-	mu.Lock()
+	lock()
 	defer mu.Unlock()
 	obj, a, err := f.attr(path, name)
 	if err != nil {
@@ -149,7 +149,7 @@ func (f *File) ReadAttrString(path, name string) (string, error) {
 
 // ReadAttrFloat64 reads a numeric attribute as float64.
 func (f *File) ReadAttrFloat64(path, name string) ([]float64, error) {
-	mu.Lock()
+	lock()
 	defer mu.Unlock()
 	obj, a, err := f.attr(path, name)
 	if err != nil {
@@ -219,7 +219,7 @@ func (f *File) SetAttrStrings(path, name string, dims []int, values []string, va
 	} else if len(values) != 1 {
 		return f.err("write attribute", path, fmt.Errorf("%s: scalar needs one value", name))
 	}
-	mu.Lock()
+	lock()
 	defer mu.Unlock()
 	if varLen {
 		t := C.bh_str_type(0, 1, 0)
@@ -266,7 +266,7 @@ func (f *File) SetAttr(path, name string, dims []int, data Data) error {
 	} else if n != 1 {
 		return f.err("write attribute", path, fmt.Errorf("%s: scalar needs one value", name))
 	}
-	mu.Lock()
+	lock()
 	defer mu.Unlock()
 	t := C.bh_native(C.int(kind))
 	return f.setAttr(path, name, dims, t, t, ptr)

@@ -122,7 +122,7 @@ func (f *File) dataset(path string) (C.hid_t, error) {
 
 // Info describes the dataset at path.
 func (f *File) Info(path string) (Info, error) {
-	mu.Lock()
+	lock()
 	defer mu.Unlock()
 	ds, err := f.dataset(path)
 	if err != nil {
@@ -160,7 +160,7 @@ const (
 // readNumeric reads a whole numeric dataset converted to the native type
 // kind into a new slice made by mk.
 func (f *File) readNumeric(path string, kind int, mk func(n int) unsafe.Pointer) ([]int, error) {
-	mu.Lock()
+	lock()
 	defer mu.Unlock()
 	ds, err := f.dataset(path)
 	if err != nil {
@@ -247,7 +247,7 @@ func (f *File) ReadUint64(path string) ([]uint64, []int, error) {
 // ReadRows reads rows [row0, row0+len(dst)/ncols) of a 2-D numeric dataset
 // with ncols columns into dst as float64. Only those rows are read from disk.
 func (f *File) ReadRows(path string, row0 int, dst []float64) error {
-	mu.Lock()
+	lock()
 	defer mu.Unlock()
 	ds, err := f.dataset(path)
 	if err != nil {
@@ -282,7 +282,7 @@ func (f *File) ReadRows(path string, row0 int, dst []float64) error {
 // ReadStrings reads a string dataset (variable- or fixed-length; a scalar
 // gives one string). Fixed-length strings lose their trailing NUL padding.
 func (f *File) ReadStrings(path string) ([]string, []int, error) {
-	mu.Lock()
+	lock()
 	defer mu.Unlock()
 	ds, err := f.dataset(path)
 	if err != nil {
@@ -364,7 +364,7 @@ func readStrings(t, s C.hid_t, read func(C.hid_t, unsafe.Pointer) C.herr_t, recl
 // ReadRefs reads a dataset of object references and returns the path of
 // each referenced object.
 func (f *File) ReadRefs(path string) ([]string, []int, error) {
-	mu.Lock()
+	lock()
 	defer mu.Unlock()
 	ds, err := f.dataset(path)
 	if err != nil {
@@ -482,7 +482,7 @@ func (f *File) Write(path string, dims []int, data Data, opts ...WriteOption) er
 	if err := checkLen(dims, n); err != nil {
 		return f.err("write", path, err)
 	}
-	mu.Lock()
+	lock()
 	defer mu.Unlock()
 	return f.create(path, dims, C.bh_native(C.int(kind)), ptr, opts)
 }
@@ -542,7 +542,7 @@ func (f *File) WriteStrings(path string, dims []int, s []string, varLen bool) er
 	if err := checkLen(dims, len(s)); err != nil {
 		return f.err("write", path, err)
 	}
-	mu.Lock()
+	lock()
 	defer mu.Unlock()
 	if varLen {
 		t := C.bh_str_type(0, 1, 0)
@@ -581,7 +581,7 @@ func (f *File) WriteRefs(path string, dims []int, targets []string) error {
 	if err := checkLen(dims, len(targets)); err != nil {
 		return f.err("write", path, err)
 	}
-	mu.Lock()
+	lock()
 	defer mu.Unlock()
 	refs := C.malloc(C.size_t(max(1, len(targets))) * C.size_t(unsafe.Sizeof(C.hobj_ref_t(0))))
 	defer C.free(refs)

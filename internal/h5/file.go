@@ -64,7 +64,7 @@ func open(name string, rw bool) (*File, error) {
 	if st.IsDir() {
 		return nil, &Error{File: name, Op: "open", Err: errors.New("is a directory")}
 	}
-	mu.Lock()
+	lock()
 	defer mu.Unlock()
 	if !hdf5.IsHDF5(name) {
 		return nil, &Error{File: name, Op: "open", Err: ErrNotHDF5}
@@ -84,7 +84,7 @@ func open(name string, rw bool) (*File, error) {
 // many bytes at the start of the file (a power of two >= 512), as MATLAB
 // v7.3 files do; WriteUserBlock fills it after Close.
 func Create(name string, userBlock int) (*File, error) {
-	mu.Lock()
+	lock()
 	defer mu.Unlock()
 	if userBlock == 0 {
 		hf, err := hdf5.CreateFile(name, hdf5.F_ACC_TRUNC)
@@ -126,7 +126,7 @@ func (f *File) Name() string { return f.name }
 
 // Close flushes and closes the file.
 func (f *File) Close() error {
-	mu.Lock()
+	lock()
 	defer mu.Unlock()
 	if f.f == nil {
 		return nil
@@ -142,7 +142,7 @@ func (f *File) Close() error {
 
 // Exists reports whether an object (group, dataset) exists at path.
 func (f *File) Exists(path string) bool {
-	mu.Lock()
+	lock()
 	defer mu.Unlock()
 	return f.exists(path)
 }
@@ -167,7 +167,7 @@ const (
 
 // Kind returns the kind of the object at path.
 func (f *File) Kind(path string) (Kind, error) {
-	mu.Lock()
+	lock()
 	defer mu.Unlock()
 	if !f.exists(path) {
 		return KindUnknown, f.err("stat", path, ErrNotFound)
@@ -185,7 +185,7 @@ func (f *File) Kind(path string) (Kind, error) {
 
 // Members lists the names of the links in a group, sorted by name.
 func (f *File) Members(group string) ([]string, error) {
-	mu.Lock()
+	lock()
 	defer mu.Unlock()
 	if !f.exists(group) {
 		return nil, f.err("list", group, ErrNotFound)
@@ -217,7 +217,7 @@ func (f *File) Members(group string) ([]string, error) {
 
 // CreateGroup creates a group and any missing parents.
 func (f *File) CreateGroup(path string) error {
-	mu.Lock()
+	lock()
 	defer mu.Unlock()
 	return f.createGroup(path)
 }

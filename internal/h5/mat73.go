@@ -68,7 +68,7 @@ import (
 // value: the type of the MATLAB_fields attribute MATLAB and hdf5storage
 // give a struct group in a v7.3 MAT file.
 func (f *File) SetAttrCharSeqs(path, name string, values []string) error {
-	mu.Lock()
+	lock()
 	defer mu.Unlock()
 	obj, err := f.object(path)
 	if err != nil {
@@ -100,7 +100,7 @@ func (f *File) SetAttrCharSeqs(path, name string, values []string) error {
 // array of variable-length sequences of 1-byte strings), each sequence
 // joined into one string.
 func (f *File) ReadAttrCharSeqs(path, name string) ([]string, error) {
-	mu.Lock()
+	lock()
 	defer mu.Unlock()
 	obj, a, err := f.attr(path, name)
 	if err != nil {

@@ -17,10 +17,19 @@ import (
 var mu sync.Mutex
 
 func init() {
-	mu.Lock()
+	lock()
 	C.H5open()
-	C.bh_silence()
 	mu.Unlock()
+}
+
+// lock takes the library lock. It also turns off libhdf5's automatic
+// error printing for the calling thread: Debian's libhdf5 keeps its error
+// stack per thread, and cgo calls run on whichever thread the goroutine is
+// on, so silencing once at start-up is not enough. Errors are returned, not
+// printed.
+func lock() {
+	mu.Lock()
+	C.bh_silence()
 }
 
 func cstr(s string) *C.char { return C.CString(s) }

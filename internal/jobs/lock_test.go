@@ -138,12 +138,16 @@ func TestLockConcurrentReclaimersOneWins(t *testing.T) {
 		var won atomic.Int32
 		locks := make(chan *Lock, n)
 		start := make(chan struct{})
+		// The planted lock is an hour old; a long StaleAfter keeps a
+		// winner whose heartbeat is delayed on a loaded machine (e.g.
+		// under -race) from being reclaimed legitimately by the others.
+		opts := LockOptions{Heartbeat: fastLock.Heartbeat, StaleAfter: time.Minute}
 		for range n {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				<-start
-				l, err := TryLock(path, fastLock)
+				l, err := TryLock(path, opts)
 				if err == nil {
 					won.Add(1)
 					locks <- l

@@ -412,3 +412,14 @@ func writeV73Dataset(f *h5.File, p string, a *Array, meta *pyMeta) error {
 	}
 	return nil
 }
+
+// WriteSingle writes data (C order over the numpy dims) as the single
+// precision variable name of a v7.3 file at path, as bdpy's
+// save_array(path, data, key=name, dtype=np.float32) does; atomically.
+func WriteSingle(path, name string, dims []int, data []float32) error {
+	a := &Array{Dims: dims, Class: Single, Data: make([]float64, len(data))}
+	for i, v := range data {
+		a.Data[i] = float64(v)
+	}
+	return WriteV73(path, map[string]*Array{name: a})
+}
