@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"path/filepath"
 
+	"github.com/brainhierarchy/bhscore/internal/progress"
 	"github.com/brainhierarchy/bhscore/internal/sim"
 )
 
@@ -49,33 +50,19 @@ func run(stdout, stderr io.Writer, args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	o := &sim.WriteOptions{Workers: *workers}
+	var bar *progress.Bar
 	if !*quiet {
-		o.Progress = bar(stderr)
+		bar = progress.New(stderr, "writing")
+		o.Progress = func(done, total int) { bar.Set(done, total, "files") }
 	}
 	s, err := sim.Generate(ctx, *out, sz, *seed, o)
-	if !*quiet {
-		fmt.Fprintln(stderr)
-	}
+	bar.Done()
 	if err != nil {
 		fmt.Fprintln(stderr, "simulate:", err)
 		return 1
 	}
 	summary(stdout, s, *out)
 	return 0
-}
-
-// bar returns a progress callback drawing a one-line bar on w.
-func bar(w io.Writer) func(done, total int) {
-	last := -1
-	return func(done, total int) {
-		pct := 100 * done / max(total, 1)
-		if pct == last && done != total {
-			return
-		}
-		last = pct
-		n := pct * 30 / 100
-		fmt.Fprintf(w, "\rwriting [%-30s] %3d%% %d/%d files", string([]rune("##############################")[:n]), pct, done, total)
-	}
 }
 
 func summary(w io.Writer, s *sim.Study, dir string) {

@@ -88,13 +88,15 @@ func (f *File) AttrNames(path string) ([]string, error) {
 
 var cdot = C.CString(".")
 
-// AttrInfo describes the named attribute of the object at path.
-func (f *File) AttrInfo(path, name string) (Info, error) {
+// withAttr opens attribute name of the object at path under the library
+// lock and calls fn with the attribute and its type and dataspace; errors
+// are wrapped with the file, path and attribute name.
+func (f *File) withAttr(path, name string, fn func(a, t, s C.hid_t) error) error {
 	lock()
 	defer mu.Unlock()
 	obj, a, err := f.attr(path, name)
 	if err != nil {
-		return Info{}, f.err("read attribute", path, err)
+		return f.err("read attribute", path, err)
 	}
 	defer C.H5Oclose(obj)
 	defer C.H5Aclose(a)
@@ -102,37 +104,37 @@ func (f *File) AttrInfo(path, name string) (Info, error) {
 	defer C.H5Tclose(t)
 	s := C.H5Aget_space(a)
 	defer C.H5Sclose(s)
-	in, err := infoOf(t, s)
-	if err != nil {
-		return Info{}, f.err("read attribute", path, fmt.Errorf("%s: %w", name, err))
+	if err := fn(a, t, s); err != nil {
+		return f.err("read attribute", path, fmt.Errorf("%s: %w", name, err))
 	}
-	return in, nil
+	return nil
+}
+
+// AttrInfo describes the named attribute of the object at path.
+func (f *File) AttrInfo(path, name string) (Info, error) {
+	var in Info
+	err := f.withAttr(path, name, func(_, t, s C.hid_t) error {
+		var err error
+		in, err = infoOf(t, s)
+		return err
+	})
+	return in, err
 }
 
 // ReadAttrStrings reads a string attribute (variable- or fixed-length,
 // scalar or array).
 func (f *File) ReadAttrStrings(path, name string) ([]string, error) {
-	lock()
-	defer mu.Unlock()
-	obj, a, err := f.attr(path, name)
-	if err != nil {
-		return nil, f.err("read attribute", path, err)
-	}
-	defer C.H5Oclose(obj)
-	defer C.H5Aclose(a)
-	t := C.H5Aget_type(a)
-	defer C.H5Tclose(t)
-	s := C.H5Aget_space(a)
-	defer C.H5Sclose(s)
-	out, _, err := readStrings(t, s, func(mt C.hid_t, buf unsafe.Pointer) C.herr_t {
-		return C.H5Aread(a, mt, buf)
-	}, func(mt C.hid_t, buf unsafe.Pointer) {
-		C.H5Dvlen_reclaim(mt, s, C.H5P_DEFAULT, buf)
+	var out []string
+	err := f.withAttr(path, name, func(a, t, s C.hid_t) error {
+		var err error
+		out, _, err = readStrings(t, s, func(mt C.hid_t, buf unsafe.Pointer) C.herr_t {
+			return C.H5Aread(a, mt, buf)
+		}, func(mt C.hid_t, buf unsafe.Pointer) {
+			C.H5Dvlen_reclaim(mt, s, C.H5P_DEFAULT, buf)
+		})
+		return err
 	})
-	if err != nil {
-		return nil, f.err("read attribute", path, fmt.Errorf("%s: %w", name, err))
-	}
-	return out, nil
+	return out, err
 }
 
 // ReadAttrString reads a scalar (or first) string attribute.
@@ -149,33 +151,22 @@ func (f *File) ReadAttrString(path, name string) (string, error) {
 
 // ReadAttrFloat64 reads a numeric attribute as float64.
 func (f *File) ReadAttrFloat64(path, name string) ([]float64, error) {
-	lock()
-	defer mu.Unlock()
-	obj, a, err := f.attr(path, name)
-	if err != nil {
-		return nil, f.err("read attribute", path, err)
-	}
-	defer C.H5Oclose(obj)
-	defer C.H5Aclose(a)
-	t := C.H5Aget_type(a)
-	defer C.H5Tclose(t)
-	s := C.H5Aget_space(a)
-	defer C.H5Sclose(s)
-	in, err := infoOf(t, s)
-	if err != nil {
-		return nil, f.err("read attribute", path, err)
-	}
-	if in.Class != ClassFloat && in.Class != ClassInt && in.Class != ClassUint {
-		return nil, f.err("read attribute", path, fmt.Errorf("%s holds %s data, not numbers", name, in.Class))
-	}
-	out := make([]float64, in.Len())
-	if len(out) == 0 {
-		return out, nil
-	}
-	if C.H5Aread(a, C.bh_native(kFloat64), unsafe.Pointer(&out[0])) < 0 {
-		return nil, f.err("read attribute", path, fmt.Errorf("%s: read failed", name))
-	}
-	return out, nil
+	var out []float64
+	err := f.withAttr(path, name, func(a, t, s C.hid_t) error {
+		in, err := infoOf(t, s)
+		if err != nil {
+			return err
+		}
+		if in.Class != ClassFloat && in.Class != ClassInt && in.Class != ClassUint {
+			return fmt.Errorf("holds %s data, not numbers", in.Class)
+		}
+		out = make([]float64, in.Len())
+		if len(out) > 0 && C.H5Aread(a, C.bh_native(kFloat64), unsafe.Pointer(&out[0])) < 0 {
+			return errors.New("read failed")
+		}
+		return nil
+	})
+	return out, err
 }
 
 // setAttr replaces attribute name on the object at path with one of file

@@ -192,56 +192,38 @@ func (f *File) readNumeric(path string, kind int, mk func(n int) unsafe.Pointer)
 	return in.Dims, nil
 }
 
-// ReadFloat64 reads a numeric dataset of any type as float64, C order.
-func (f *File) ReadFloat64(path string) ([]float64, []int, error) {
-	var out []float64
-	dims, err := f.readNumeric(path, kFloat64, func(n int) unsafe.Pointer {
-		out = make([]float64, n)
+// readAs reads a whole numeric dataset converted to the native type kind,
+// whose Go element type is T.
+func readAs[T any](f *File, path string, kind int) ([]T, []int, error) {
+	var out []T
+	dims, err := f.readNumeric(path, kind, func(n int) unsafe.Pointer {
+		out = make([]T, n)
 		if n == 0 {
 			return nil
 		}
 		return unsafe.Pointer(&out[0])
 	})
 	return out, dims, err
+}
+
+// ReadFloat64 reads a numeric dataset of any type as float64, C order.
+func (f *File) ReadFloat64(path string) ([]float64, []int, error) {
+	return readAs[float64](f, path, kFloat64)
 }
 
 // ReadFloat32 reads a numeric dataset of any type as float32, C order.
 func (f *File) ReadFloat32(path string) ([]float32, []int, error) {
-	var out []float32
-	dims, err := f.readNumeric(path, kFloat32, func(n int) unsafe.Pointer {
-		out = make([]float32, n)
-		if n == 0 {
-			return nil
-		}
-		return unsafe.Pointer(&out[0])
-	})
-	return out, dims, err
+	return readAs[float32](f, path, kFloat32)
 }
 
 // ReadInt64 reads a numeric dataset of any type as int64, C order.
 func (f *File) ReadInt64(path string) ([]int64, []int, error) {
-	var out []int64
-	dims, err := f.readNumeric(path, kInt64, func(n int) unsafe.Pointer {
-		out = make([]int64, n)
-		if n == 0 {
-			return nil
-		}
-		return unsafe.Pointer(&out[0])
-	})
-	return out, dims, err
+	return readAs[int64](f, path, kInt64)
 }
 
 // ReadUint64 reads a numeric dataset of any type as uint64, C order.
 func (f *File) ReadUint64(path string) ([]uint64, []int, error) {
-	var out []uint64
-	dims, err := f.readNumeric(path, kUint64, func(n int) unsafe.Pointer {
-		out = make([]uint64, n)
-		if n == 0 {
-			return nil
-		}
-		return unsafe.Pointer(&out[0])
-	})
-	return out, dims, err
+	return readAs[uint64](f, path, kUint64)
 }
 
 // ReadRows reads rows [row0, row0+len(dst)/ncols) of a 2-D numeric dataset
