@@ -33,6 +33,7 @@ import (
 
 	"github.com/brainhierarchy/bhscore"
 	"github.com/brainhierarchy/bhscore/hierarchy"
+	"github.com/brainhierarchy/bhscore/internal/cli"
 	"github.com/brainhierarchy/bhscore/internal/progress"
 	"github.com/brainhierarchy/bhscore/internal/sim"
 )
@@ -40,15 +41,15 @@ import (
 func main() { os.Exit(run(os.Stdout, os.Stderr, os.Args[1:])) }
 
 type flags struct {
-	workdir, size, config, base       string
-	settings, decoding, encoding      string
-	jsonOut, csvOut, figures          string
-	shard                             string
-	shards, jobs, nlayers             int
-	seed                              uint64
-	selection, tstat                  string
-	pval                              float64
-	perSubject, quiet, keep, noFigure bool
+	workdir, size, config, base  string
+	settings, decoding, encoding string
+	jsonOut, csvOut, figures     string
+	study                        cli.StudyFlags
+	nlayers                      int
+	seed                         uint64
+	selection, tstat             string
+	pval                         float64
+	perSubject, keep, noFigure   bool
 }
 
 func run(stdout, stderr io.Writer, args []string) int {
@@ -66,9 +67,7 @@ func run(stdout, stderr io.Writer, args []string) int {
 	fs.StringVar(&f.jsonOut, "json", "", "write the report as JSON here (default: <results>/bhscore.json)")
 	fs.StringVar(&f.csvOut, "csv", "", "write the report as CSV here (default: <results>/bhscore.csv)")
 	fs.StringVar(&f.figures, "figures", "", "write Figure 3 and Figure S1 (PNG + SVG) here (default: <results>/figures)")
-	fs.StringVar(&f.shard, "shard", "", "run only shard i of n of the job list (0-based, \"i/n\")")
-	fs.IntVar(&f.shards, "shards", 0, "number of shards when the index comes from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX")
-	fs.IntVar(&f.jobs, "jobs", 0, "jobs run at once (0: 1, the solver uses every core)")
+	f.study.Register(fs)
 	fs.StringVar(&f.selection, "select", "exact", "decoding layer selection: exact, numpy (seed 0, as the notebook) or montecarlo")
 	fs.IntVar(&f.nlayers, "nlayers", hierarchy.DefaultNLayers, "layers per selection (first and last always kept)")
 	fs.StringVar(&f.tstat, "t", "reference", "t statistic of the significance test: reference (published code) or textbook")
@@ -76,7 +75,6 @@ func run(stdout, stderr io.Writer, args []string) int {
 	fs.BoolVar(&f.perSubject, "per-subject", false, "also score each subject alone")
 	fs.BoolVar(&f.keep, "keep", false, "keep decoders, encoders and predictions of the simulated study (the original scripts keep them)")
 	fs.BoolVar(&f.noFigure, "nofigures", false, "do not draw figures")
-	fs.BoolVar(&f.quiet, "q", false, "no progress bars")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -98,17 +96,8 @@ func run(stdout, stderr io.Writer, args []string) int {
 	default:
 		err = simulated(ctx, stdout, stderr, &f)
 	}
-	if err != nil {
-		fmt.Fprintln(stderr, "bhscore:", err)
-		if errors.Is(err, errUsage) {
-			return 2
-		}
-		return 1
-	}
-	return 0
+	return cli.Exit(stderr, "bhscore", err)
 }
-
-var errUsage = errors.New("usage")
 
 // scoreOptions turns the scoring flags into library options.
 func scoreOptions(f *flags, stderr io.Writer) (*bhscore.ScoreOptions, error) {
@@ -122,7 +111,7 @@ func scoreOptions(f *flags, stderr io.Writer) (*bhscore.ScoreOptions, error) {
 	case "textbook":
 		o.Settings.T = hierarchy.TextbookT
 	default:
-		return nil, fmt.Errorf("%w: -t %q: want reference or textbook", errUsage, f.tstat)
+		return nil, fmt.Errorf("%w: -t %q: want reference or textbook", cli.ErrUsage, f.tstat)
 	}
 	switch f.selection {
 	case "exact":
@@ -132,9 +121,9 @@ func scoreOptions(f *flags, stderr io.Writer) (*bhscore.ScoreOptions, error) {
 		o.Selection.Method = hierarchy.MonteCarlo
 		o.Selection.Src = rand.NewPCG(f.seed, 0)
 	default:
-		return nil, fmt.Errorf("%w: -select %q: want exact, numpy or montecarlo", errUsage, f.selection)
+		return nil, fmt.Errorf("%w: -select %q: want exact, numpy or montecarlo", cli.ErrUsage, f.selection)
 	}
-	if !f.quiet {
+	if !f.study.Quiet {
 		bar := progress.New(stderr, "scoring ")
 		o.Progress = func(done, total int, dnn string) {
 			bar.Set(done, total, dnn)
@@ -148,7 +137,7 @@ func scoreOptions(f *flags, stderr io.Writer) (*bhscore.ScoreOptions, error) {
 
 func scoreTrees(ctx context.Context, stdout, stderr io.Writer, f *flags) error {
 	if f.decoding == "" && f.encoding == "" {
-		return fmt.Errorf("%w: -settings needs -decoding and/or -encoding", errUsage)
+		return fmt.Errorf("%w: -settings needs -decoding and/or -encoding", cli.ErrUsage)
 	}
 	s, err := bhscore.LoadSettings(f.settings)
 	if err != nil {
@@ -186,47 +175,21 @@ func analyse(ctx context.Context, stderr io.Writer, cfg *bhscore.Config, f *flag
 	if ro == nil {
 		ro = &bhscore.RunOptions{}
 	}
-	ro.Jobs = f.jobs
-	switch {
-	case f.shard != "":
-		sh, err := bhscore.ParseShard(f.shard)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %v", errUsage, err)
-		}
-		ro.Shard = sh
-	default:
-		sh, ok, err := bhscore.ShardFromEnv(os.Getenv, f.shards)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %v", errUsage, err)
-		}
-		if ok {
-			ro.Shard = sh
-		}
+	if err := f.study.Apply(ro, stderr); err != nil {
+		return nil, err
 	}
 	so, err := scoreOptions(f, stderr)
 	if err != nil {
 		return nil, err
 	}
 	ro.Score = so
-	if !f.quiet {
-		bar := progress.New(stderr, "analyses")
-		ro.Progress = func(e bhscore.Event) {
-			switch e.Kind {
-			case bhscore.JobFinished, bhscore.JobSkipped, bhscore.JobFailed, bhscore.JobLocked:
-				bar.Set(e.Done, e.Total, e.Job.Key())
-				if e.Done == e.Total {
-					bar.Done()
-				}
-			}
-		}
-	}
 	return bhscore.RunStudy(ctx, cfg, ro)
 }
 
 func simulated(ctx context.Context, stdout, stderr io.Writer, f *flags) error {
 	size, err := sim.ParseSize(f.size)
 	if err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
+		return fmt.Errorf("%w: %v", cli.ErrUsage, err)
 	}
 	dir := f.workdir
 	if dir == "" {
@@ -248,7 +211,7 @@ func simulated(ctx context.Context, stdout, stderr io.Writer, f *flags) error {
 		}
 	}
 	wo := &sim.WriteOptions{}
-	if !f.quiet {
+	if !f.study.Quiet {
 		bar := progress.New(stderr, "simulate")
 		wo.Progress = func(done, total int) { bar.Set(done, total, "files") }
 		defer bar.Done()

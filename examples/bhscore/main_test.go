@@ -6,6 +6,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -50,7 +51,11 @@ func TestMainJobTiny(t *testing.T) {
 	lines := strings.Split(stdout.String(), "\n")
 	var rows [][]string
 	for _, l := range lines {
-		if f := strings.Fields(l); len(f) == 6 && strings.ContainsAny(f[2][:1], "+-") {
+		f := strings.Fields(l)
+		if len(f) != 6 {
+			continue
+		}
+		if _, err := strconv.ParseFloat(f[4], 64); err == nil {
 			rows = append(rows, f)
 		}
 	}

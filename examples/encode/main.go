@@ -1,0 +1,22 @@
+// Command encode runs the encoding analyses of a study: for every network,
+// layer, subject and ROI of the config it trains, saves and tests a
+// feature encoder (DNN units -> fMRI voxels) exactly as BHscore's
+// encoding/featenc_fastl2lir_{train,predict}.py do, writing bdpy's layout.
+// Finished jobs are skipped; -shard i/n runs one part of the job list.
+//
+//	encode -config study.yaml [-shard i/n] [-jobs k] [-discard] [-q]
+package main
+
+import (
+	"io"
+	"os"
+
+	"github.com/brainhierarchy/bhscore"
+	"github.com/brainhierarchy/bhscore/internal/cli"
+)
+
+func main() { os.Exit(run(os.Stdout, os.Stderr, os.Args[1:])) }
+
+func run(stdout, stderr io.Writer, args []string) int {
+	return cli.RunDirection(stdout, stderr, args, bhscore.Encoding)
+}
