@@ -479,97 +479,92 @@ func cleanTemps(dir string) {
 func (r *runner) decode(ctx context.Context, j *StudyJob, ftr, fte *features.Layer, tr, te *roiTrials, progress func(int, int)) error {
 	p := decode.Paths{Root: r.cfg.Output, TrainSet: r.cfg.TrainSet, TestSet: r.cfg.TestSet,
 		Network: j.net.Dir, Layer: j.Layer, Subject: j.Subject, ROI: j.ROI}
-	mdir, err := p.Model()
-	if err != nil {
-		return err
-	}
-	ddir, err := p.Decoded()
-	if err != nil {
-		return err
-	}
-	afile, err := p.Accuracy()
-	if err != nil {
-		return err
-	}
-	var d *decode.Decoder
-	if !r.opts.DiscardModels && decode.IsDone(mdir) {
-		// A decoder finished by an earlier (killed) run or by the original
-		// training script is reused, as the original skips it.
-		d, err = decode.Load(mdir)
-		if err != nil {
-			return err
-		}
-	} else {
-		d, err = decode.Train(ctx, tr.x, tr.index, ftr, &decode.Options{
-			Alpha: r.cfg.Decoding.Alpha, NFeat: r.cfg.Decoding.NFeatFor(j.Layer), Workers: r.solver, Progress: progress})
-		if err != nil {
-			return err
-		}
-		if !r.opts.DiscardModels {
-			cleanTemps(mdir)
-			if err := d.Save(mdir, p.ID()); err != nil {
-				return err
-			}
-		}
-	}
-	res, err := decode.Test(ctx, d, te.x, te.index, fte)
-	if err != nil {
-		return err
-	}
-	var outs []string
-	if !r.opts.DiscardModels {
-		outs = append(outs, mdir)
-	}
-	if !r.opts.DiscardPredictions {
-		cleanTemps(ddir)
-		if err := res.SaveFeatures(ctx, ddir); err != nil {
-			return err
-		}
-		outs = append(outs, ddir)
-	}
-	cleanTemps(filepath.Dir(afile))
-	if err := res.SaveAccuracy(afile); err != nil {
-		return err
-	}
-	j.outputs = append(outs, afile)
-	return nil
+	return runModel(ctx, r, j, modelJob[*decode.Decoder, *decode.Result]{
+		model: p.Model, preds: p.Decoded, accuracy: p.Accuracy, id: p.ID(),
+		load: decode.Load,
+		train: func() (*decode.Decoder, error) {
+			return decode.Train(ctx, tr.x, tr.index, ftr, &decode.Options{
+				Alpha: r.cfg.Decoding.Alpha, NFeat: r.cfg.Decoding.NFeatFor(j.Layer), Workers: r.solver, Progress: progress})
+		},
+		save: (*decode.Decoder).Save,
+		test: func(d *decode.Decoder) (*decode.Result, error) {
+			return decode.Test(ctx, d, te.x, te.index, fte)
+		},
+		savePreds: (*decode.Result).SaveFeatures,
+		saveAcc:   (*decode.Result).SaveAccuracy,
+	})
 }
 
 func (r *runner) encode(ctx context.Context, j *StudyJob, ftr, fte *features.Layer, tr, te *roiTrials, progress func(int, int)) error {
 	p := encode.Paths{Root: r.cfg.Output, TrainSet: r.cfg.TrainSet, TestSet: r.cfg.TestSet,
 		Network: j.net.Dir, Layer: j.Layer, Subject: j.Subject, ROI: j.ROI}
-	mdir, err := p.Model()
+	return runModel(ctx, r, j, modelJob[*encode.Encoder, *encode.Result]{
+		model: p.Model, preds: p.Encoded, accuracy: p.Accuracy, id: p.ID(),
+		load: func(dir string) (*encode.Encoder, error) { return encode.Load(dir, ftr.Shape) },
+		train: func() (*encode.Encoder, error) {
+			return encode.Train(ctx, ftr, tr.x, tr.labels, &encode.Options{
+				Alpha: r.cfg.Encoding.Alpha, NFeat: r.cfg.Encoding.NFeatFor(j.Layer), Workers: r.solver, Progress: progress})
+		},
+		save: (*encode.Encoder).Save,
+		test: func(e *encode.Encoder) (*encode.Result, error) {
+			return encode.Test(ctx, e, fte, te.x, te.labels)
+		},
+		savePreds: (*encode.Result).SavePredictions,
+		saveAcc:   (*encode.Result).SaveAccuracy,
+	})
+}
+
+// modelJob is one decoding or encoding job as runModel sees it: where its
+// outputs go (the Paths methods) and how to load or train, save and test
+// its model M, giving a result R.
+type modelJob[M, R any] struct {
+	model, preds, accuracy func() (string, error)
+	id                     string
+	load                   func(dir string) (M, error)
+	train                  func() (M, error)
+	save                   func(m M, dir, id string) error
+	test                   func(m M) (R, error)
+	savePreds              func(res R, ctx context.Context, dir string) error
+	saveAcc                func(res R, path string) error
+}
+
+// runModel runs one job: it reuses the model a finished earlier run left
+// (unless models are discarded) or trains and saves one, tests it, writes
+// the predictions and accuracies and records the job's outputs.
+func runModel[M, R any](ctx context.Context, r *runner, j *StudyJob, mj modelJob[M, R]) error {
+	mdir, err := mj.model()
 	if err != nil {
 		return err
 	}
-	edir, err := p.Encoded()
+	pdir, err := mj.preds()
 	if err != nil {
 		return err
 	}
-	afile, err := p.Accuracy()
+	afile, err := mj.accuracy()
 	if err != nil {
 		return err
 	}
-	var e *encode.Encoder
+	var m M
 	if !r.opts.DiscardModels && decode.IsDone(mdir) {
-		e, err = encode.Load(mdir, ftr.Shape)
+		// A model finished by an earlier (killed) run or by the original
+		// training script is reused, as the original skips it.
+		m, err = mj.load(mdir)
 		if err != nil {
 			return err
 		}
 	} else {
-		e, err = encode.Train(ctx, ftr, tr.x, tr.labels, &encode.Options{
-			Alpha: r.cfg.Encoding.Alpha, NFeat: r.cfg.Encoding.NFeatFor(j.Layer), Workers: r.solver, Progress: progress})
+		m, err = mj.train()
 		if err != nil {
 			return err
 		}
 		if !r.opts.DiscardModels {
 			cleanTemps(mdir)
-			if err := e.Save(mdir, p.ID()); err != nil {
+			if err := mj.save(m, mdir, mj.id); err != nil {
 				return err
 			}
 		}
 	}
-	res, err := encode.Test(ctx, e, fte, te.x, te.labels)
+	res, err := mj.test(m)
 	if err != nil {
 		return err
 	}
@@ -578,14 +573,14 @@ func (r *runner) encode(ctx context.Context, j *StudyJob, ftr, fte *features.Lay
 		outs = append(outs, mdir)
 	}
 	if !r.opts.DiscardPredictions {
-		cleanTemps(edir)
-		if err := res.SavePredictions(ctx, edir); err != nil {
+		cleanTemps(pdir)
+		if err := mj.savePreds(res, ctx, pdir); err != nil {
 			return err
 		}
-		outs = append(outs, edir)
+		outs = append(outs, pdir)
 	}
 	cleanTemps(filepath.Dir(afile))
-	if err := res.SaveAccuracy(afile); err != nil {
+	if err := mj.saveAcc(res, afile); err != nil {
 		return err
 	}
 	j.outputs = append(outs, afile)

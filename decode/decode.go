@@ -14,13 +14,14 @@ import (
 	"github.com/brainhierarchy/bhscore/fastl2lir"
 	"github.com/brainhierarchy/bhscore/features"
 	"github.com/brainhierarchy/bhscore/fmri"
-	"github.com/brainhierarchy/bhscore/internal/atomicfile"
+	"github.com/brainhierarchy/bhscore/internal/bdmodel"
 )
 
-// The paper's solver settings, used where Options leaves them zero.
+// The paper's solver settings (alpha 100, 500 features per target), used
+// where Options leaves them zero.
 const (
-	DefaultAlpha = 100
-	DefaultNFeat = 500
+	DefaultAlpha = bdmodel.DefaultAlpha
+	DefaultNFeat = bdmodel.DefaultNFeat
 )
 
 // Options configures training. The zero value is the paper's analysis:
@@ -40,17 +41,11 @@ type Options struct {
 }
 
 func (o *Options) solver(shape []int, prec fastl2lir.Precision) *fastl2lir.Options {
-	so := &fastl2lir.Options{Alpha: DefaultAlpha, NFeat: DefaultNFeat, Precision: prec, TargetShape: shape}
-	if o != nil {
-		if o.Alpha != 0 {
-			so.Alpha = o.Alpha
-		}
-		if o.NFeat != 0 {
-			so.NFeat = o.NFeat
-		}
-		so.Workers = o.Workers
-		so.Progress = o.Progress
+	if o == nil {
+		o = &Options{}
 	}
+	so := bdmodel.Solver(o.Alpha, o.NFeat, o.Workers, o.Progress, prec)
+	so.TargetShape = shape
 	return so
 }
 
@@ -124,23 +119,8 @@ func Train(ctx context.Context, x *mat.Dense, imageIndex []float64, feat *featur
 	if err != nil {
 		return nil, fmt.Errorf("decode: layer %s: %w", feat.Name, err)
 	}
-	roundModel(model)
+	bdmodel.Round(model)
 	return &Decoder{Model: model, X: xn, Y: yn, Shape: slices.Clone(feat.Shape)}, nil
-}
-
-// roundModel rounds W and B to float32, as bdpy's save_array(dtype=float32)
-// stores them.
-func roundModel(m *fastl2lir.Model) {
-	raw := m.W.RawMatrix()
-	for i := range raw.Rows {
-		row := raw.Data[i*raw.Stride : i*raw.Stride+raw.Cols]
-		for j, w := range row {
-			row[j] = float64(float32(w))
-		}
-	}
-	for j, b := range m.B {
-		m.B[j] = float64(float32(b))
-	}
 }
 
 // rowsOf maps 1-based image_index values to 0-based rows of an m-image
@@ -176,13 +156,7 @@ func (d *Decoder) Predict(x mat.Matrix) (*mat.Dense, error) {
 	if err != nil {
 		return nil, fmt.Errorf("decode: %w", err)
 	}
-	raw := y.RawMatrix()
-	for i := range raw.Rows {
-		row := raw.Data[i*raw.Stride : i*raw.Stride+raw.Cols]
-		for j := range row {
-			row[j] = row[j]*float64(d.Y.Std[j]) + float64(d.Y.Mean[j])
-		}
-	}
+	bdmodel.Denormalize(y, d.Y.Mean, d.Y.Std)
 	return y, nil
 }
 
@@ -239,7 +213,7 @@ func Test(ctx context.Context, d *Decoder, x *mat.Dense, imageIndex []float64, f
 // SaveAccuracy writes the accuracies to path as accuracy.mat: variable
 // "accuracy", float32, shape (1,) + unit shape.
 func (r *Result) SaveAccuracy(path string) error {
-	return saveArray(path, "accuracy", append([]int{1}, r.Shape...), to32(r.Accuracy))
+	return bdmodel.SaveArray(path, "accuracy", append([]int{1}, r.Shape...), bdmodel.To32(r.Accuracy))
 }
 
 // SaveFeatures writes one file <dir>/<stem>.mat per test image holding the
@@ -250,28 +224,7 @@ func (r *Result) SaveAccuracy(path string) error {
 // feature list, which is the image's own stem only when the test
 // image_index values are 1..N; here every file is named after its image.
 func (r *Result) SaveFeatures(ctx context.Context, dir string) error {
-	dims := append([]int{1}, r.Shape...)
-	for i, stem := range r.Labels {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		p, err := atomicfile.SafeJoin(dir, stem+".mat")
-		if err != nil {
-			return fmt.Errorf("decode: decoded features: %w", err)
-		}
-		if err := saveArray(p, "feat", dims, to32(r.Pred.RawRowView(i))); err != nil {
-			return fmt.Errorf("decode: %w", err)
-		}
-	}
-	return nil
-}
-
-func to32(x []float64) []float32 {
-	out := make([]float32, len(x))
-	for i, v := range x {
-		out[i] = float32(v)
-	}
-	return out
+	return bdmodel.SaveRows(ctx, "decode", "decoded features", dir, r.Labels, append([]int{1}, r.Shape...), r.Pred)
 }
 
 // Save writes the decoder in bdpy's bdmodel layout into dir (the
@@ -282,35 +235,8 @@ func to32(x []float64) []float32 {
 // "feature_decoding_train-sub-01-V1-caffe/AlexNet-conv1"). Every file is
 // written to a temporary name and renamed.
 func (d *Decoder) Save(dir, id string) error {
-	v := len(d.X.Mean)
-	ydims := append([]int{1}, d.Shape...)
-	for _, s := range []struct {
-		name string
-		dims []int
-		data []float32
-	}{
-		{"x_mean", []int{1, v}, d.X.Mean},
-		{"x_norm", []int{1, v}, d.X.Std},
-		{"y_mean", ydims, d.Y.Mean},
-		{"y_norm", ydims, d.Y.Std},
-	} {
-		if err := saveArray(filepath.Join(dir, s.name+".mat"), s.name, s.dims, s.data); err != nil {
-			return fmt.Errorf("decode: %w", err)
-		}
-	}
-	if err := fastl2lir.Save(dir, d.Model); err != nil {
-		return err
-	}
-	return writeInfo(dir, id)
-}
-
-// writeInfo writes info.yaml with bdpy's computation status "done".
-func writeInfo(dir, id string) error {
-	s := fmt.Sprintf("_status:\n  computation_id: %s\n  computation_status: done\n", id)
-	if err := atomicfile.WriteBytes(filepath.Join(dir, "info.yaml"), []byte(s)); err != nil {
-		return fmt.Errorf("decode: %w", err)
-	}
-	return nil
+	st := bdmodel.Stats{XMean: d.X.Mean, XStd: d.X.Std, YMean: d.Y.Mean, YStd: d.Y.Std}
+	return bdmodel.Save("decode", dir, id, d.Model, st, []int{1, len(d.X.Mean)}, append([]int{1}, d.Shape...))
 }
 
 // ErrNotDone is wrapped by Load when a model directory's info.yaml is
@@ -329,20 +255,11 @@ func Load(dir string) (*Decoder, error) {
 	if d.Shape == nil {
 		d.Shape = []int{q}
 	}
-	for _, s := range []struct {
-		name string
-		n    int
-		dst  *[]float32
-	}{
-		{"x_mean", p, &d.X.Mean}, {"x_norm", p, &d.X.Std},
-		{"y_mean", q, &d.Y.Mean}, {"y_norm", q, &d.Y.Std},
-	} {
-		v, err := loadVector(filepath.Join(dir, s.name+".mat"), s.name, s.n)
-		if err != nil {
-			return nil, fmt.Errorf("decode: %w", err)
-		}
-		*s.dst = v
+	st, err := bdmodel.LoadStats(dir, p, q)
+	if err != nil {
+		return nil, fmt.Errorf("decode: %w", err)
 	}
+	d.X, d.Y = Norm{Mean: st.XMean, Std: st.XStd}, Norm{Mean: st.YMean, Std: st.YStd}
 	return d, nil
 }
 

@@ -1,10 +1,6 @@
 package decode
 
-import (
-	"strings"
-
-	"github.com/brainhierarchy/bhscore/internal/atomicfile"
-)
+import "github.com/brainhierarchy/bhscore/internal/layout"
 
 // Paths locates one decoding job's outputs in bdpy's layout under Root:
 //
@@ -12,32 +8,25 @@ import (
 //	decoded_features/<TestSet>/<Network>/<Layer>/<Subject>/<ROI>/<stem>.mat
 //	decoding_accuracy/<TestSet>/<Network>/<Layer>/<Subject>/<ROI>/accuracy.mat
 //
+// Its fields are Root, TrainSet, TestSet, Network, Layer, Subject and ROI.
 // Network is the network's directory (e.g. "caffe/AlexNet"); every other
 // name is one path element. Names are joined with atomicfile.SafeJoin, so
 // none can escape Root.
-type Paths struct {
-	Root                         string
-	TrainSet, TestSet            string
-	Network, Layer, Subject, ROI string
-}
-
-func (p Paths) join(top, set string, tail ...string) (string, error) {
-	el := []string{top, set}
-	el = append(el, strings.Split(p.Network, "/")...)
-	el = append(el, p.Layer, p.Subject, p.ROI)
-	el = append(el, tail...)
-	return atomicfile.SafeJoin(p.Root, el...)
-}
+type Paths layout.Job
 
 // Model returns the decoder directory (.../<roi>/model).
-func (p Paths) Model() (string, error) { return p.join("feature_decoders", p.TrainSet, "model") }
+func (p Paths) Model() (string, error) {
+	return layout.Job(p).Join("feature_decoders", p.TrainSet, "model")
+}
 
 // Decoded returns the directory of the decoded features.
-func (p Paths) Decoded() (string, error) { return p.join("decoded_features", p.TestSet) }
+func (p Paths) Decoded() (string, error) {
+	return layout.Job(p).Join("decoded_features", p.TestSet)
+}
 
 // Accuracy returns the accuracy file.
 func (p Paths) Accuracy() (string, error) {
-	return p.join("decoding_accuracy", p.TestSet, "accuracy.mat")
+	return layout.Job(p).Join("decoding_accuracy", p.TestSet, "accuracy.mat")
 }
 
 // ID returns the computation id the original training script records in

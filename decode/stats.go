@@ -4,6 +4,8 @@ import (
 	"math"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/brainhierarchy/bhscore/internal/stats"
 )
 
 // Norm holds per-column normalisation statistics as the original scripts
@@ -113,33 +115,7 @@ func ProfileCorrelation(pred, truth mat.Matrix) []float64 {
 			a[i] = pred.At(i, j)
 			b[i] = truth.At(i, j)
 		}
-		out[j] = pearson(a, b)
+		out[j] = stats.Pearson(a, b)
 	}
 	return out
-}
-
-func pearson(a, b []float64) float64 {
-	n := float64(len(a))
-	var ma, mb float64
-	for i := range a {
-		ma += a[i]
-		mb += b[i]
-	}
-	ma /= n
-	mb /= n
-	var saa, sbb, sab float64
-	for i := range a {
-		da, db := a[i]-ma, b[i]-mb
-		saa += da * da
-		sbb += db * db
-		sab += da * db
-	}
-	f := n - 1
-	r := (sab / f) / math.Sqrt(saa/f) / math.Sqrt(sbb/f)
-	if r > 1 {
-		r = 1
-	} else if r < -1 {
-		r = -1
-	}
-	return r
 }

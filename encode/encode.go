@@ -3,7 +3,6 @@ package encode
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"sort"
 
@@ -13,14 +12,14 @@ import (
 	"github.com/brainhierarchy/bhscore/fastl2lir"
 	"github.com/brainhierarchy/bhscore/features"
 	"github.com/brainhierarchy/bhscore/fmri"
-	"github.com/brainhierarchy/bhscore/internal/atomicfile"
-	imat "github.com/brainhierarchy/bhscore/internal/mat"
+	"github.com/brainhierarchy/bhscore/internal/bdmodel"
 )
 
-// The paper's solver settings, used where Options leaves them zero.
+// The paper's solver settings (alpha 100, 500 features per target), used
+// where Options leaves them zero.
 const (
-	DefaultAlpha = 100
-	DefaultNFeat = 500
+	DefaultAlpha = bdmodel.DefaultAlpha
+	DefaultNFeat = bdmodel.DefaultNFeat
 )
 
 // Options configures training. The zero value is the paper's analysis:
@@ -38,18 +37,10 @@ type Options struct {
 }
 
 func (o *Options) solver() *fastl2lir.Options {
-	so := &fastl2lir.Options{Alpha: DefaultAlpha, NFeat: DefaultNFeat, Precision: fastl2lir.Float32}
-	if o != nil {
-		if o.Alpha != 0 {
-			so.Alpha = o.Alpha
-		}
-		if o.NFeat != 0 {
-			so.NFeat = o.NFeat
-		}
-		so.Workers = o.Workers
-		so.Progress = o.Progress
+	if o == nil {
+		o = &Options{}
 	}
-	return so
+	return bdmodel.Solver(o.Alpha, o.NFeat, o.Workers, o.Progress, fastl2lir.Float32)
 }
 
 // Encoder is a trained feature encoder: the units of one DNN layer
@@ -118,7 +109,7 @@ func Train(ctx context.Context, feat *features.Layer, y *mat.Dense, labels []str
 	if err != nil {
 		return nil, fmt.Errorf("encode: layer %s: %w", feat.Name, err)
 	}
-	roundModel(model)
+	bdmodel.Round(model)
 	return &Encoder{Model: model, X: xn, Y: yn, Shape: slices.Clone(feat.Shape)}, nil
 }
 
@@ -128,19 +119,6 @@ func widen(x []float32) []float64 {
 		out[i] = float64(v)
 	}
 	return out
-}
-
-func roundModel(m *fastl2lir.Model) {
-	raw := m.W.RawMatrix()
-	for i := range raw.Rows {
-		row := raw.Data[i*raw.Stride : i*raw.Stride+raw.Cols]
-		for j, w := range row {
-			row[j] = float64(float32(w))
-		}
-	}
-	for j, b := range m.B {
-		m.B[j] = float64(float32(b))
-	}
 }
 
 // rowsOf maps each label to its position in the sorted stems.
@@ -171,13 +149,7 @@ func (e *Encoder) Predict(feat *features.Layer) (*mat.Dense, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode: %w", err)
 	}
-	raw := y.RawMatrix()
-	for i := range raw.Rows {
-		row := raw.Data[i*raw.Stride : i*raw.Stride+raw.Cols]
-		for j := range row {
-			row[j] = row[j]*float64(e.Y.Std[j]) + float64(e.Y.Mean[j])
-		}
-	}
+	bdmodel.Denormalize(y, e.Y.Mean, e.Y.Std)
 	return y, nil
 }
 
@@ -237,7 +209,7 @@ func Test(ctx context.Context, e *Encoder, feat *features.Layer, y *mat.Dense, l
 // SaveAccuracy writes accuracy.mat: variable "accuracy", float32, shape
 // (1, voxels).
 func (r *Result) SaveAccuracy(path string) error {
-	return saveArray(path, "accuracy", []int{1, len(r.Accuracy)}, to32(r.Accuracy))
+	return bdmodel.SaveArray(path, "accuracy", []int{1, len(r.Accuracy)}, bdmodel.To32(r.Accuracy))
 }
 
 // SavePredictions writes <dir>/<stem>.mat per test image holding the encoded
@@ -245,27 +217,7 @@ func (r *Result) SaveAccuracy(path string) error {
 // encoded_brain directory.
 func (r *Result) SavePredictions(ctx context.Context, dir string) error {
 	_, v := r.Pred.Dims()
-	for i, stem := range r.Labels {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		p, err := atomicfile.SafeJoin(dir, stem+".mat")
-		if err != nil {
-			return fmt.Errorf("encode: encoded fMRI: %w", err)
-		}
-		if err := saveArray(p, "feat", []int{1, v}, to32(r.Pred.RawRowView(i))); err != nil {
-			return fmt.Errorf("encode: %w", err)
-		}
-	}
-	return nil
-}
-
-func to32(x []float64) []float32 {
-	out := make([]float32, len(x))
-	for i, v := range x {
-		out[i] = float32(v)
-	}
-	return out
+	return bdmodel.SaveRows(ctx, "encode", "encoded fMRI", dir, r.Labels, []int{1, v}, r.Pred)
 }
 
 // Save writes the encoder into dir in bdpy's bdmodel layout, as the
@@ -273,27 +225,8 @@ func to32(x []float64) []float32 {
 // and x_norm.mat (1 x units, Fortran order), y_mean.mat and y_norm.mat
 // (1 x voxels), all float32, then info.yaml (computation_status done, id).
 func (e *Encoder) Save(dir, id string) error {
-	u, v := len(e.X.Mean), len(e.Y.Mean)
-	for _, s := range []struct {
-		name string
-		dims []int
-		data []float32
-	}{
-		{"x_mean", []int{1, u}, e.X.Mean}, {"x_norm", []int{1, u}, e.X.Std},
-		{"y_mean", []int{1, v}, e.Y.Mean}, {"y_norm", []int{1, v}, e.Y.Std},
-	} {
-		if err := saveArray(filepath.Join(dir, s.name+".mat"), s.name, s.dims, s.data); err != nil {
-			return fmt.Errorf("encode: %w", err)
-		}
-	}
-	if err := fastl2lir.Save(dir, e.Model); err != nil {
-		return err
-	}
-	s := fmt.Sprintf("_status:\n  computation_id: %s\n  computation_status: done\n", id)
-	if err := atomicfile.WriteBytes(filepath.Join(dir, "info.yaml"), []byte(s)); err != nil {
-		return fmt.Errorf("encode: %w", err)
-	}
-	return nil
+	st := bdmodel.Stats{XMean: e.X.Mean, XStd: e.X.Std, YMean: e.Y.Mean, YStd: e.Y.Std}
+	return bdmodel.Save("encode", dir, id, e.Model, st, []int{1, len(e.X.Mean)}, []int{1, len(e.Y.Mean)})
 }
 
 // Load reads an encoder saved by Save or by the original scripts. shape is
@@ -312,26 +245,10 @@ func Load(dir string, shape []int) (*Encoder, error) {
 		return nil, fmt.Errorf("encode: load %s: W has %d units, shape %v has %d", dir, p, shape, n)
 	}
 	e := &Encoder{Model: m, Shape: slices.Clone(shape)}
-	for _, s := range []struct {
-		name string
-		n    int
-		dst  *[]float32
-	}{
-		{"x_mean", p, &e.X.Mean}, {"x_norm", p, &e.X.Std},
-		{"y_mean", q, &e.Y.Mean}, {"y_norm", q, &e.Y.Std},
-	} {
-		a, err := imat.Read(filepath.Join(dir, s.name+".mat"), s.name)
-		if err != nil {
-			return nil, fmt.Errorf("encode: %w", err)
-		}
-		if len(a.Data) != s.n {
-			return nil, fmt.Errorf("encode: load %s: %s has %d values, want %d", dir, s.name, len(a.Data), s.n)
-		}
-		*s.dst = to32(a.Data)
+	st, err := bdmodel.LoadStats(dir, p, q)
+	if err != nil {
+		return nil, fmt.Errorf("encode: %w", err)
 	}
+	e.X, e.Y = decode.Norm{Mean: st.XMean, Std: st.XStd}, decode.Norm{Mean: st.YMean, Std: st.YStd}
 	return e, nil
-}
-
-func saveArray(path, key string, dims []int, data []float32) error {
-	return imat.WriteSingle(path, key, dims, data)
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/brainhierarchy/bhscore/fastl2lir"
 	"github.com/brainhierarchy/bhscore/hierarchy"
+	"github.com/brainhierarchy/bhscore/internal/stats"
 )
 
 // This file runs the whole analysis in memory (decoding and encoding with
@@ -55,24 +56,6 @@ func normalise(x []float64, n, p int, mean, sd []float64) {
 			x[i*p+j] = v
 		}
 	}
-}
-
-func pearson(a, b []float64) float64 {
-	n := float64(len(a))
-	var ma, mb float64
-	for i := range a {
-		ma += a[i]
-		mb += b[i]
-	}
-	ma /= n
-	mb /= n
-	var sab, saa, sbb float64
-	for i := range a {
-		sab += (a[i] - ma) * (b[i] - mb)
-		saa += sq(a[i] - ma)
-		sbb += sq(b[i] - mb)
-	}
-	return sab / math.Sqrt(saa*sbb)
 }
 
 // roiData is one subject's ROI: training trials and test images (averaged).
@@ -245,7 +228,7 @@ func decodeOne(ctx context.Context, d roiData, ytr, yte []float64, m, mt, u, nfe
 		for i := range mt {
 			a[i], b[i] = pred.At(i, j), yte[i*u+j]
 		}
-		acc[j] = float32(pearson(a, b))
+		acc[j] = float32(stats.Pearson(a, b))
 	}
 	return acc, nil
 }
@@ -276,7 +259,7 @@ func encodeOne(ctx context.Context, d roiData, ytr, yte []float64, m, mt, u, nfe
 		for i := range mt {
 			a[i], b[i] = pred.At(i, j), d.test[i*v+j]
 		}
-		acc[j] = float32(pearson(a, b))
+		acc[j] = float32(stats.Pearson(a, b))
 	}
 	return acc, nil
 }
