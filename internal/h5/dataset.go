@@ -393,35 +393,38 @@ func (f *File) ReadRefs(path string) ([]string, []int, error) {
 type Data any
 
 func dataKind(data Data) (kind int, n int, ptr unsafe.Pointer, err error) {
-	p := func(n int, q unsafe.Pointer) unsafe.Pointer {
-		if n == 0 {
-			return nil
-		}
-		return q
-	}
 	switch d := data.(type) {
 	case []float64:
-		return kFloat64, len(d), p(len(d), unsafe.Pointer(unsafe.SliceData(d))), nil
+		return sliceOf(kFloat64, d)
 	case []float32:
-		return kFloat32, len(d), p(len(d), unsafe.Pointer(unsafe.SliceData(d))), nil
+		return sliceOf(kFloat32, d)
 	case []int8:
-		return kInt8, len(d), p(len(d), unsafe.Pointer(unsafe.SliceData(d))), nil
+		return sliceOf(kInt8, d)
 	case []int16:
-		return kInt16, len(d), p(len(d), unsafe.Pointer(unsafe.SliceData(d))), nil
+		return sliceOf(kInt16, d)
 	case []int32:
-		return kInt32, len(d), p(len(d), unsafe.Pointer(unsafe.SliceData(d))), nil
+		return sliceOf(kInt32, d)
 	case []int64:
-		return kInt64, len(d), p(len(d), unsafe.Pointer(unsafe.SliceData(d))), nil
+		return sliceOf(kInt64, d)
 	case []uint8:
-		return kUint8, len(d), p(len(d), unsafe.Pointer(unsafe.SliceData(d))), nil
+		return sliceOf(kUint8, d)
 	case []uint16:
-		return kUint16, len(d), p(len(d), unsafe.Pointer(unsafe.SliceData(d))), nil
+		return sliceOf(kUint16, d)
 	case []uint32:
-		return kUint32, len(d), p(len(d), unsafe.Pointer(unsafe.SliceData(d))), nil
+		return sliceOf(kUint32, d)
 	case []uint64:
-		return kUint64, len(d), p(len(d), unsafe.Pointer(unsafe.SliceData(d))), nil
+		return sliceOf(kUint64, d)
 	}
 	return 0, 0, nil, fmt.Errorf("unsupported element type %T", data)
+}
+
+// sliceOf returns the native kind, length and data pointer (nil when
+// empty) of d.
+func sliceOf[T any](kind int, d []T) (int, int, unsafe.Pointer, error) {
+	if len(d) == 0 {
+		return kind, 0, nil, nil
+	}
+	return kind, len(d), unsafe.Pointer(unsafe.SliceData(d)), nil
 }
 
 // space creates a dataspace: scalar for dims == nil, simple otherwise.
