@@ -234,3 +234,30 @@ func RemoveTemps(dir string, olderThan time.Duration) (int, error) {
 	}
 	return n, nil
 }
+
+// RemoveTempsOf removes the temporary files left for path by writers that
+// died before committing (".<base>.tmp-<pid>-<hex>" beside path). Call it
+// only where no live writer of path can be at work, e.g. under the job's
+// lock. A missing directory is not an error.
+func RemoveTempsOf(path string) error {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil
+		}
+		return err
+	}
+	prefix := "." + base + tmpMarker
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), prefix) && IsTemp(e.Name()) {
+			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !os.IsNotExist(err) {
+				return err
+			}
+		}
+	}
+	return nil
+}

@@ -211,3 +211,28 @@ func TestRemoveTemps(t *testing.T) {
 		t.Errorf("missing dir: %d, %v", n, err)
 	}
 }
+
+func TestRemoveTempsOf(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "a.done")
+	keep := []string{"a.done", "b.done", filepath.Base(TempName(filepath.Join(dir, "b.done")))}
+	for _, n := range append(keep, filepath.Base(TempName(path)), filepath.Base(TempName(path))) {
+		if err := os.WriteFile(filepath.Join(dir, n), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := RemoveTempsOf(path); err != nil {
+		t.Fatal(err)
+	}
+	ents, _ := os.ReadDir(dir)
+	var got []string
+	for _, e := range ents {
+		got = append(got, e.Name())
+	}
+	if len(got) != len(keep) {
+		t.Errorf("left %v, want only %v", got, keep)
+	}
+	if err := RemoveTempsOf(filepath.Join(dir, "missing", "x")); err != nil {
+		t.Errorf("missing dir: %v", err)
+	}
+}

@@ -121,6 +121,11 @@ func markDone(markerPath string, outputs []string, lockPath string) error {
 		return fmt.Errorf("jobs: marker %s: %w", markerPath, err)
 	}
 	data = append(data, '\n')
+	// A worker killed while writing this marker left its temporary file;
+	// the caller holds the job's lock, so no live writer owns one.
+	if err := atomicfile.RemoveTempsOf(markerPath); err != nil {
+		return fmt.Errorf("jobs: marker %s: %w", markerPath, err)
+	}
 	if err := atomicfile.WriteBytes(markerPath, data); err != nil {
 		return fmt.Errorf("jobs: marker %s: %w", markerPath, err)
 	}
