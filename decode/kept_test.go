@@ -9,6 +9,7 @@ import (
 	"github.com/brainhierarchy/bhscore/decode"
 	"github.com/brainhierarchy/bhscore/features"
 	imat "github.com/brainhierarchy/bhscore/internal/mat"
+	"github.com/brainhierarchy/bhscore/internal/pipelinetest"
 )
 
 // The one decoder the pipeline kept (README "Kept decoder").
@@ -46,8 +47,8 @@ func TestKeptDecoder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr := openBData(t, filepath.Join(pipeline, "fmri/sub-02_perceptionNaturalImageTraining_VC_v2.h5"))
-	te := openBData(t, filepath.Join(pipeline, "fmri/sub-02_perceptionNaturalImageTest_VC_v2.h5"))
+	tr := pipelinetest.OpenBData(t, filepath.Join(pipeline, "fmri/sub-02_perceptionNaturalImageTraining_VC_v2.h5"))
+	te := pipelinetest.OpenBData(t, filepath.Join(pipeline, "fmri/sub-02_perceptionNaturalImageTest_VC_v2.h5"))
 	xtr, itr := trials(t, tr, "V4")
 	xte, ite := trials(t, te, "V4")
 	d, err := decode.Train(ctx, xtr, itr, ftr, &decode.Options{NFeat: 15})
