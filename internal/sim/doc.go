@@ -37,6 +37,7 @@
 // pytorch/* networks are written as MATLAB v5 files (as scipy.io.savemat
 // writes them), caffe/* networks as MATLAB v7.3 files (as bdpy's
 // save_array writes them). Everything is a deterministic function of the
-// seed: the same seed gives the same arrays and byte-identical MAT v5,
-// JSON and YAML files (HDF5 files carry libhdf5 object timestamps).
+// seed: the same seed gives the same arrays and byte-identical MAT (v5 and
+// v7.3), JSON and YAML files; BData files differ only in the creation time
+// bdpy records in /header/ctime.
 package sim
