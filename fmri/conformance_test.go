@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -366,6 +367,37 @@ func TestArgsortNumPy(t *testing.T) {
 		}
 		if got := argsort(v); !slices.Equal(got, c.Argsort) {
 			t.Errorf("%s n=%d: argsort differs from NumPy", c.Kind, len(v))
+		}
+	}
+}
+
+// TestAheapsortSorts checks the heapsort fallback of the argsort port
+// (reached only past introsort's depth limit) orders any input, ties and
+// NaN included (NaN last, as NumPy sorts).
+func TestAheapsortSorts(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	for n := range 40 {
+		v := make([]float64, n)
+		idx := make([]int, n)
+		for i := range v {
+			v[i] = float64(rng.IntN(5))
+			if rng.IntN(7) == 0 {
+				v[i] = math.NaN()
+			}
+			idx[i] = i
+		}
+		npAheapsort(v, idx)
+		seen := make([]bool, n)
+		for k, i := range idx {
+			seen[i] = true
+			if k > 0 && npLess(v[i], v[idx[k-1]]) {
+				t.Fatalf("n=%d: not sorted at %d: %v", n, k, idx)
+			}
+		}
+		for i, s := range seen {
+			if !s {
+				t.Fatalf("n=%d: index %d lost", n, i)
+			}
 		}
 	}
 }

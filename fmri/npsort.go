@@ -106,41 +106,32 @@ func npAquicksort(v []float64, tosort []int) {
 // npAheapsort is NumPy's aheapsort on the index slice a.
 func npAheapsort(v []float64, tosort []int) {
 	n := len(tosort)
-	a := func(i int) *int { return &tosort[i-1] } // 1-based
 	for l := n >> 1; l > 0; l-- {
-		tmp := *a(l)
-		i, j := l, l<<1
-		for j <= n {
-			if j < n && npLess(v[*a(j)], v[*a(j + 1)]) {
-				j++
-			}
-			if npLess(v[tmp], v[*a(j)]) {
-				*a(i) = *a(j)
-				i = j
-				j += j
-			} else {
-				break
-			}
-		}
-		*a(i) = tmp
+		npSiftDown(v, tosort, l, n)
 	}
 	for n > 1 {
-		tmp := *a(n)
-		*a(n) = *a(1)
+		tosort[n-1], tosort[0] = tosort[0], tosort[n-1]
 		n--
-		i, j := 1, 2
-		for j <= n {
-			if j < n && npLess(v[*a(j)], v[*a(j + 1)]) {
-				j++
-			}
-			if npLess(v[tmp], v[*a(j)]) {
-				*a(i) = *a(j)
-				i = j
-				j += j
-			} else {
-				break
-			}
-		}
-		*a(i) = tmp
+		npSiftDown(v, tosort, 1, n)
 	}
+}
+
+// npSiftDown moves the element at 1-based position i of the heap
+// tosort[:n] down to its place, as NumPy's aheapsort loop does.
+func npSiftDown(v []float64, tosort []int, i, n int) {
+	a := func(i int) *int { return &tosort[i-1] } // 1-based
+	tmp := *a(i)
+	j := i << 1
+	for j <= n {
+		if j < n && npLess(v[*a(j)], v[*a(j + 1)]) {
+			j++
+		}
+		if !npLess(v[tmp], v[*a(j)]) {
+			break
+		}
+		*a(i) = *a(j)
+		i = j
+		j += j
+	}
+	*a(i) = tmp
 }

@@ -139,23 +139,14 @@ func corrupt(format string, args ...any) error {
 // fortranToC returns data, given in Fortran (column-major) order over
 // dims, in C (row-major) order. It returns data itself when both orders
 // coincide (at most one dimension larger than 1).
-func fortranToC(dims []int, data []float64) []float64 {
-	big := 0
-	for _, d := range dims {
-		if d > 1 {
-			big++
-		}
-	}
-	if big <= 1 {
-		return data
-	}
-	out := make([]float64, len(data))
-	permute(out, data, dims, true)
-	return out
-}
+func fortranToC(dims []int, data []float64) []float64 { return reorder(dims, data, true) }
 
 // cToFortran returns data, given in C order over dims, in Fortran order.
-func cToFortran(dims []int, data []float64) []float64 {
+func cToFortran(dims []int, data []float64) []float64 { return reorder(dims, data, false) }
+
+// reorder converts data between Fortran and C order over dims (fromF: from
+// Fortran), returning data itself when the orders coincide.
+func reorder(dims []int, data []float64, fromF bool) []float64 {
 	big := 0
 	for _, d := range dims {
 		if d > 1 {
@@ -166,7 +157,7 @@ func cToFortran(dims []int, data []float64) []float64 {
 		return data
 	}
 	out := make([]float64, len(data))
-	permute(out, data, dims, false)
+	permute(out, data, dims, fromF)
 	return out
 }
 
