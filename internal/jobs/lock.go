@@ -180,7 +180,7 @@ func TryLock(path string, opts LockOptions) (*Lock, error) {
 	for range 8 {
 		l, err := createLock(path, opts)
 		if err == nil {
-			return l, nil
+			return l.clean(), nil
 		}
 		if !errors.Is(err, fs.ErrExist) {
 			return nil, err
@@ -200,7 +200,10 @@ func TryLock(path string, opts LockOptions) (*Lock, error) {
 			last = err
 			continue
 		}
-		return l, err
+		if err != nil {
+			return nil, err
+		}
+		return l.clean(), nil
 	}
 	if last == nil {
 		last = errRetry
@@ -311,7 +314,9 @@ func createLock(path string, opts LockOptions) (*Lock, error) {
 	}
 	if err := os.Link(tmp, path); err != nil {
 		switch {
-		case errors.Is(err, fs.ErrExist):
+		case errors.Is(err, fs.ErrExist), errors.Is(err, fs.ErrNotExist):
+			// ErrNotExist: a holder of the lock removed our temporary
+			// file (see clean); the caller inspects the lock and retries.
 			return fail(fs.ErrExist)
 		case linkCount(f) == 2:
 			// NFS: the link succeeded but its reply was lost.
@@ -325,6 +330,25 @@ func createLock(path string, opts LockOptions) (*Lock, error) {
 	}
 	os.Remove(tmp)
 	return startLock(path, f, owner, opts), nil
+}
+
+// clean removes what workers killed while taking this lock left beside it
+// (temporary files of createLock, stale locks moved aside by reclaim), and
+// returns l. Only a holder of the lock does this. A live worker whose file
+// is removed under it retries: its link fails with ErrNotExist (createLock)
+// or its moved-aside lock is gone (reclaim). Failing to remove one is not an
+// error of taking the lock: the next holder tries again.
+func (l *Lock) clean() *Lock {
+	_ = atomicfile.RemoveTempsOf(l.path)
+	dir, base := filepath.Dir(l.path), filepath.Base(l.path)
+	if ents, err := os.ReadDir(dir); err == nil {
+		for _, e := range ents {
+			if strings.HasPrefix(e.Name(), base+".stale-") {
+				os.Remove(filepath.Join(dir, e.Name()))
+			}
+		}
+	}
+	return l
 }
 
 // createLockExcl is createLock for file systems without hard links.

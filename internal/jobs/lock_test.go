@@ -271,3 +271,64 @@ func TestLockLost(t *testing.T) {
 	l2.Unlock()
 	assertOnly(t, dir)
 }
+
+// TestLockCleansAfterKilledTakers: a worker killed while taking a lock
+// leaves its temporary lock file (between create and link) or a stale
+// lock moved aside (in reclaim). The next holder removes both, and
+// nothing else.
+func TestLockCleansAfterKilledTakers(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "job.lock")
+	left := []string{
+		"." + "job.lock" + ".tmp-4242-0123456789abcdef",
+		"job.lock.stale-0123abcd-beef",
+	}
+	keep := []string{".other.lock.tmp-4242-0123456789abcdef", "job.lockx.stale-1-2"}
+	for _, n := range append(left, keep...) {
+		if err := os.WriteFile(filepath.Join(dir, n), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l, err := TryLock(path, fastLock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Unlock()
+	assertOnly(t, dir, keep...)
+}
+
+// TestLockTakersRace has goroutines take and release one lock as fast as
+// they can. Each holder removes temporary lock files beside the lock,
+// including those of takers about to link theirs: such a taker must see
+// the lock as held (or retry), never fail with another error.
+func TestLockTakersRace(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "job.lock")
+	var wg sync.WaitGroup
+	var held, busy atomic.Int64
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 150 {
+				l, err := TryLock(path, fastLock)
+				if errors.Is(err, ErrLocked) {
+					busy.Add(1)
+					continue
+				}
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				held.Add(1)
+				l.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	t.Logf("%d taken, %d found held", held.Load(), busy.Load())
+	if held.Load() == 0 {
+		t.Error("no taker got the lock")
+	}
+	assertOnly(t, dir)
+}
