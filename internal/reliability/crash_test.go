@@ -77,7 +77,7 @@ func runChild(out string) int {
 		return 2
 	}
 	opts := &bhscore.RunOptions{SolverWorkers: 1, Host: os.Getenv(hostEnv), Wait: true,
-		Heartbeat: 100 * time.Millisecond, StaleAfter: time.Second}
+		Heartbeat: 200 * time.Millisecond, StaleAfter: 3 * time.Second}
 	if lp := os.Getenv(logEnv); lp != "" {
 		lf, err := os.OpenFile(lp, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 		if err != nil {
@@ -171,7 +171,7 @@ func checkNothingPartialFinished(t *testing.T, out string) (done, temps int) {
 // (decoding and encoding, RunStudy in a re-executed test binary) at random
 // points, checks after each kill that no partial file is taken as
 // finished, restarts it (each worker names another host, so the locks of
-// killed workers are reclaimed as stale, after 1 s without heartbeat), and finally compares every output (models,
+// killed workers are reclaimed as stale, after 3 s without heartbeat), and finally compares every output (models,
 // predictions, accuracies, settings, done markers) byte for byte with an
 // uninterrupted run. The root package's TestKillResume does the same on
 // the conformance pipeline, interrupting by ctx as well.
