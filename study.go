@@ -544,6 +544,15 @@ func runModel[M, R any](ctx context.Context, r *runner, j *StudyJob, mj modelJob
 	if err != nil {
 		return err
 	}
+	// The outputs are made durable once, all together, before the job's
+	// done marker (internal/jobs), not file by file as they are written.
+	for _, p := range []string{mdir, pdir, afile} {
+		restore, err := atomicfile.DeferSync(p)
+		if err != nil {
+			return err
+		}
+		defer restore()
+	}
 	var m M
 	if !r.opts.DiscardModels && decode.IsDone(mdir) {
 		// A model finished by an earlier (killed) run or by the original

@@ -78,16 +78,13 @@ func Write(path string, fn func(tmpPath string) error) (err error) {
 	if err := fn(tmp); err != nil {
 		return err
 	}
-	f, err := os.Open(tmp)
-	if err != nil {
+	if _, err := os.Stat(tmp); err != nil {
 		return fmt.Errorf("atomicfile: writer did not create %s: %w", path, err)
 	}
-	if err := f.Sync(); err != nil && !ignorableSyncError(err) {
-		f.Close()
-		return fmt.Errorf("atomicfile: sync %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("atomicfile: %w", err)
+	if !syncDeferred(path) {
+		if err := Sync(tmp); err != nil {
+			return err
+		}
 	}
 	return commit(tmp, path)
 }
@@ -146,10 +143,12 @@ func (f *File) Commit() error {
 	}
 	f.done = true
 	tmp := f.Name()
-	if err := f.File.Sync(); err != nil && !ignorableSyncError(err) {
-		f.File.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("atomicfile: sync %s: %w", f.path, err)
+	if !syncDeferred(f.path) {
+		if err := f.File.Sync(); err != nil && !ignorableSyncError(err) {
+			f.File.Close()
+			os.Remove(tmp)
+			return fmt.Errorf("atomicfile: sync %s: %w", f.path, err)
+		}
 	}
 	if err := f.File.Close(); err != nil {
 		os.Remove(tmp)
@@ -180,25 +179,15 @@ func commit(tmp, path string) error {
 	if err := os.Rename(tmp, path); err != nil {
 		return fmt.Errorf("atomicfile: %w", err)
 	}
-	if err := SyncDir(filepath.Dir(path)); err != nil {
-		return err
+	if syncDeferred(path) {
+		return nil
 	}
-	return nil
+	return SyncDir(filepath.Dir(path))
 }
 
 // SyncDir fsyncs a directory so that renames and creations in it survive a
 // crash. File systems that cannot sync directories are not an error.
-func SyncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("atomicfile: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !ignorableSyncError(err) {
-		return fmt.Errorf("atomicfile: sync directory %s: %w", dir, err)
-	}
-	return nil
-}
+func SyncDir(dir string) error { return Sync(dir) }
 
 func ignorableSyncError(err error) bool {
 	return errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENOTSUP) || errors.Is(err, errors.ErrUnsupported)

@@ -16,6 +16,11 @@
 // contains ".tmp-": it never looks like a finished output to anyone listing
 // the directory, IsTemp recognises it and RemoveTemps deletes such leftovers.
 //
+// A caller that writes many files and records them as finished in one place
+// (internal/jobs, with a job's done marker) may take over steps 3 and 5 with
+// DeferSync: the renames stay atomic, and it syncs all the files and their
+// directories together with Sync before it records them.
+//
 // Names that come from data (stimulus names, layer names) must be joined with
 // SafeJoin, which refuses any element that could escape the output directory.
 //

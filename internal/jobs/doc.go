@@ -33,9 +33,13 @@
 // present with the recorded sizes (Done); Verify also re-checks their
 // SHA-256. MarkDone writes the marker atomically after all outputs, so a run
 // killed at any point leaves either a complete job with a marker, or a job
-// without a marker that the next run redoes. The marker holds no time stamp
-// or host name: an interrupted-and-resumed study and an uninterrupted one
-// produce byte-identical files, markers included.
+// without a marker that the next run redoes. Before it writes the marker,
+// MarkDone fsyncs every output and the directories that name them, side by
+// side, so that a marker never names data a power failure could still lose;
+// the job's own writers may therefore skip their per-file syncs
+// (atomicfile.DeferSync), as bhscore's analyses do. The marker holds no
+// time stamp or host name: an interrupted-and-resumed study and an
+// uninterrupted one produce byte-identical files, markers included.
 //
 // # Locks
 //

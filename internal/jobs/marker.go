@@ -8,12 +8,14 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/brainhierarchy/bhscore/internal/atomicfile"
+	"golang.org/x/sync/errgroup"
 )
 
 // markerVersion is the format version written in done markers.
@@ -91,6 +93,7 @@ func markDone(markerPath string, outputs []string, lockPath string) error {
 	}
 	m := Marker{Version: markerVersion, Outputs: []MarkerOutput{}}
 	seen := map[string]bool{}
+	var unique []string
 	for _, f := range files {
 		rel, err := filepath.Rel(base, f)
 		if err != nil {
@@ -101,11 +104,34 @@ func markDone(markerPath string, outputs []string, lockPath string) error {
 			continue
 		}
 		seen[rel] = true
-		size, sum, err := hashFile(f)
-		if err != nil {
-			return fmt.Errorf("jobs: output of %s: %w", markerPath, err)
-		}
-		m.Outputs = append(m.Outputs, MarkerOutput{Path: rel, Size: size, SHA256: sum})
+		unique = append(unique, f)
+		m.Outputs = append(m.Outputs, MarkerOutput{Path: rel})
+	}
+	// Hash the outputs and make them durable before the marker names them:
+	// their writers may have left that to us (atomicfile.DeferSync). The
+	// fsyncs run side by side, so the file system commits them together.
+	var g errgroup.Group
+	g.SetLimit(syncWorkers)
+	for i, f := range unique {
+		g.Go(func() error {
+			size, sum, err := hashFile(f)
+			if err != nil {
+				return fmt.Errorf("jobs: output of %s: %w", markerPath, err)
+			}
+			m.Outputs[i].Size, m.Outputs[i].SHA256 = size, sum
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	var dg errgroup.Group
+	dg.SetLimit(syncWorkers)
+	for _, d := range outputDirs(outputs, unique) {
+		dg.Go(func() error { return atomicfile.SyncDir(d) })
+	}
+	if err := dg.Wait(); err != nil {
+		return fmt.Errorf("jobs: output of %s: %w", markerPath, err)
 	}
 	slices.SortFunc(m.Outputs, func(a, b MarkerOutput) int {
 		switch {
@@ -132,6 +158,11 @@ func markDone(markerPath string, outputs []string, lockPath string) error {
 	return nil
 }
 
+// syncWorkers bounds the files hashed and synced at once by markDone. The
+// work is mostly waiting on the disk, so it exceeds the core count.
+const syncWorkers = 16
+
+// hashFile returns the size and SHA-256 of the file at path, and fsyncs it.
 func hashFile(path string) (int64, string, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -143,7 +174,35 @@ func hashFile(path string) (int64, string, error) {
 	if err != nil {
 		return 0, "", err
 	}
+	if err := atomicfile.Sync(path); err != nil {
+		return 0, "", err
+	}
 	return n, hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// outputDirs lists, sorted, the directories whose entries must be durable
+// for the files to be found after a power failure: each file's directory and
+// every directory up to and including the parent of the output that holds
+// it (outputs were created by their job, names and all).
+func outputDirs(outputs, files []string) []string {
+	set := map[string]bool{}
+	var roots []string
+	for _, o := range outputs {
+		if abs, err := filepath.Abs(o); err == nil {
+			roots = append(roots, filepath.Dir(abs))
+		}
+	}
+	for _, f := range files {
+		for d := filepath.Dir(f); !set[d]; d = filepath.Dir(d) {
+			set[d] = true
+			if slices.Contains(roots, d) || filepath.Dir(d) == d {
+				break
+			}
+		}
+	}
+	dirs := slices.Collect(maps.Keys(set))
+	slices.Sort(dirs)
+	return dirs
 }
 
 // ReadMarker reads and parses the done marker at markerPath.

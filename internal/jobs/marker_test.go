@@ -3,6 +3,7 @@ package jobs
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -81,5 +82,19 @@ func TestMarker(t *testing.T) {
 	}
 	if err := MarkDone(marker, []string{filepath.Join(dir, "missing")}); err == nil {
 		t.Error("MarkDone of a missing output: no error")
+	}
+}
+
+// TestOutputDirs: the directories markDone syncs are those whose entries
+// name an output: each file's directory, up to the parent of its output.
+func TestOutputDirs(t *testing.T) {
+	r := filepath.FromSlash("/study")
+	j := func(p string) string { return filepath.Join(r, filepath.FromSlash(p)) }
+	outputs := []string{j("model"), j("acc/V1/accuracy.mat")}
+	files := []string{j("model/W.mat"), j("model/sub/b.mat"), j("acc/V1/accuracy.mat")}
+	got := outputDirs(outputs, files)
+	want := []string{j(""), j("acc/V1"), j("model"), j("model/sub")}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("outputDirs = %q, want %q", got, want)
 	}
 }
