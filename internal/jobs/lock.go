@@ -333,17 +333,19 @@ func createLock(path string, opts LockOptions) (*Lock, error) {
 }
 
 // clean removes what workers killed while taking this lock left beside it
-// (temporary files of createLock, stale locks moved aside by reclaim), and
-// returns l. Only a holder of the lock does this. A live worker whose file
-// is removed under it retries: its link fails with ErrNotExist (createLock)
-// or its moved-aside lock is gone (reclaim). Failing to remove one is not an
-// error of taking the lock: the next holder tries again.
+// (temporary files of createLock, claims and stale locks moved aside by
+// reclaim), and returns l. Only a new holder of the lock does this: every
+// claim then names a lock that is gone (ours has a fresh token). A live
+// worker whose file is removed under it retries: its link fails with
+// ErrNotExist (createLock), or its lock changed or moved-aside lock is gone
+// (reclaim). Failing to remove one is not an error of taking the lock: the
+// next holder tries again.
 func (l *Lock) clean() *Lock {
 	_ = atomicfile.RemoveTempsOf(l.path)
 	dir, base := filepath.Dir(l.path), filepath.Base(l.path)
 	if ents, err := os.ReadDir(dir); err == nil {
 		for _, e := range ents {
-			if strings.HasPrefix(e.Name(), base+".stale-") {
+			if n := e.Name(); strings.HasPrefix(n, base+".stale-") || strings.HasPrefix(n, base+".reclaim-") {
 				os.Remove(filepath.Join(dir, e.Name()))
 			}
 		}

@@ -274,14 +274,15 @@ func TestLockLost(t *testing.T) {
 
 // TestLockCleansAfterKilledTakers: a worker killed while taking a lock
 // leaves its temporary lock file (between create and link) or a stale
-// lock moved aside (in reclaim). The next holder removes both, and
-// nothing else.
+// lock moved aside or its claim (in reclaim). The next holder removes
+// them, and nothing else.
 func TestLockCleansAfterKilledTakers(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "job.lock")
 	left := []string{
 		"." + "job.lock" + ".tmp-4242-0123456789abcdef",
 		"job.lock.stale-0123abcd-beef",
+		"job.lock.reclaim-0123abcd",
 	}
 	keep := []string{".other.lock.tmp-4242-0123456789abcdef", "job.lockx.stale-1-2"}
 	for _, n := range append(left, keep...) {
