@@ -1,7 +1,6 @@
 package bhscore
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/brainhierarchy/bhscore/hierarchy"
 	"github.com/brainhierarchy/bhscore/internal/atomicfile"
+	"github.com/brainhierarchy/bhscore/internal/pipelinetest"
 )
 
 // pipelineConfig is the study of testdata/pipeline (conformance/pipeline):
@@ -132,46 +132,6 @@ func reducedConfig(t testing.TB, out string) *Config {
 	return c
 }
 
-// treeFiles returns the contents of every file under dir except lock files
-// and temporary files.
-func treeFiles(t *testing.T, dir string) map[string][]byte {
-	t.Helper()
-	out := map[string][]byte{}
-	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		if filepath.Ext(p) == ".lock" || atomicfile.IsTemp(p) {
-			return nil
-		}
-		b, err := os.ReadFile(p)
-		out[rel] = b
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-func compareTrees(t *testing.T, a, b map[string][]byte) {
-	t.Helper()
-	for k, v := range a {
-		w, ok := b[k]
-		if !ok {
-			t.Errorf("%s missing", k)
-		} else if !bytes.Equal(v, w) {
-			t.Errorf("%s differs", k)
-		}
-	}
-	for k := range b {
-		if _, ok := a[k]; !ok {
-			t.Errorf("%s extra", k)
-		}
-	}
-}
-
 const childEnv = "BHSCORE_STUDY_CHILD_OUT"
 
 // TestStudyChild is the worker re-executed by TestKillResume; it does
@@ -199,7 +159,7 @@ func TestKillResume(t *testing.T) {
 	if _, err := Analyse(ctx, reducedConfig(t, ref), keepModels); err != nil {
 		t.Fatal(err)
 	}
-	want := treeFiles(t, ref)
+	want := pipelinetest.Files(t, ref, atomicfile.IsTemp)
 	if len(want) < 40*8 {
 		t.Fatalf("reference run wrote %d files", len(want))
 	}
@@ -238,7 +198,7 @@ func TestKillResume(t *testing.T) {
 		t.Fatalf("%d jobs remain", sum.Remaining)
 	}
 	t.Logf("final run: %d finished, %d skipped", sum.Finished, sum.Skipped)
-	compareTrees(t, want, treeFiles(t, out))
+	pipelinetest.CompareFiles(t, want, pipelinetest.Files(t, out, atomicfile.IsTemp))
 }
 
 // TestTwoWorkers runs two workers on one output directory at once (with

@@ -78,15 +78,21 @@ func Write(path string, fn func(tmpPath string) error) (err error) {
 	if err := fn(tmp); err != nil {
 		return err
 	}
-	if _, err := os.Stat(tmp); err != nil {
+	durable := !syncDeferred(path)
+	f, err := os.Open(tmp)
+	if err != nil {
 		return fmt.Errorf("atomicfile: writer did not create %s: %w", path, err)
 	}
-	if !syncDeferred(path) {
-		if err := Sync(tmp); err != nil {
-			return err
+	if durable {
+		if err := fsync(f); err != nil {
+			f.Close()
+			return fmt.Errorf("atomicfile: sync %s: %w", path, err)
 		}
 	}
-	return commit(tmp, path)
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("atomicfile: %w", err)
+	}
+	return commit(tmp, path, durable)
 }
 
 // WriteBytes atomically replaces path with data (mode 0666 before umask).
@@ -143,8 +149,9 @@ func (f *File) Commit() error {
 	}
 	f.done = true
 	tmp := f.Name()
-	if !syncDeferred(f.path) {
-		if err := f.File.Sync(); err != nil && !ignorableSyncError(err) {
+	durable := !syncDeferred(f.path)
+	if durable {
+		if err := fsync(f.File); err != nil {
 			f.File.Close()
 			os.Remove(tmp)
 			return fmt.Errorf("atomicfile: sync %s: %w", f.path, err)
@@ -154,7 +161,7 @@ func (f *File) Commit() error {
 		os.Remove(tmp)
 		return fmt.Errorf("atomicfile: close %s: %w", f.path, err)
 	}
-	if err := commit(tmp, f.path); err != nil {
+	if err := commit(tmp, f.path, durable); err != nil {
 		os.Remove(tmp)
 		return err
 	}
@@ -175,11 +182,12 @@ func (f *File) Abort() error {
 	return nil
 }
 
-func commit(tmp, path string) error {
+// commit renames tmp over path and, if durable, syncs the directory.
+func commit(tmp, path string, durable bool) error {
 	if err := os.Rename(tmp, path); err != nil {
 		return fmt.Errorf("atomicfile: %w", err)
 	}
-	if syncDeferred(path) {
+	if !durable {
 		return nil
 	}
 	return SyncDir(filepath.Dir(path))

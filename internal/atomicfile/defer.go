@@ -81,12 +81,22 @@ func Sync(path string) error {
 	if err != nil {
 		return fmt.Errorf("atomicfile: %w", err)
 	}
-	err = f.Sync()
-	if cerr := f.Close(); err == nil {
-		err = cerr
+	defer f.Close()
+	return SyncFile(f)
+}
+
+// SyncFile is Sync for a file already open (for reading will do).
+func SyncFile(f *os.File) error {
+	if err := fsync(f); err != nil {
+		return fmt.Errorf("atomicfile: sync %s: %w", f.Name(), err)
 	}
-	if err != nil && !ignorableSyncError(err) {
-		return fmt.Errorf("atomicfile: sync %s: %w", path, err)
+	return nil
+}
+
+// fsync syncs f; file systems that cannot sync are not an error.
+func fsync(f *os.File) error {
+	if err := f.Sync(); err != nil && !ignorableSyncError(err) {
+		return err
 	}
 	return nil
 }

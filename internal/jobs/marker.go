@@ -174,7 +174,7 @@ func hashFile(path string) (int64, string, error) {
 	if err != nil {
 		return 0, "", err
 	}
-	if err := atomicfile.Sync(path); err != nil {
+	if err := atomicfile.SyncFile(f); err != nil {
 		return 0, "", err
 	}
 	return n, hex.EncodeToString(h.Sum(nil)), nil

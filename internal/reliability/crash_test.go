@@ -19,6 +19,7 @@ import (
 	"github.com/brainhierarchy/bhscore/internal/atomicfile"
 	"github.com/brainhierarchy/bhscore/internal/jobs"
 	"github.com/brainhierarchy/bhscore/internal/mat"
+	"github.com/brainhierarchy/bhscore/internal/pipelinetest"
 	"github.com/brainhierarchy/bhscore/internal/sim"
 )
 
@@ -117,29 +118,6 @@ func child(t *testing.T, dir, out, host, log string) *exec.Cmd {
 	return cmd
 }
 
-// tree returns the regular files below root (relative path -> content),
-// lock files excluded.
-func tree(t *testing.T, root string) map[string][]byte {
-	t.Helper()
-	m := map[string][]byte{}
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(root, p)
-		if strings.HasSuffix(rel, ".lock") {
-			return nil
-		}
-		b, err := os.ReadFile(p)
-		m[rel] = b
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
 // checkNothingPartialFinished inspects a directory left by a killed
 // worker: every done marker's outputs verify (size and SHA-256), and every
 // .mat file not under a temporary name parses completely.
@@ -183,7 +161,7 @@ func TestKillRestartStudy(t *testing.T) {
 		t.Fatal("reference run failed")
 	}
 	full := time.Since(start)
-	want := tree(t, ref)
+	want := pipelinetest.Files(t, ref, nil)
 	if len(want) < 16 {
 		t.Fatalf("reference run wrote %d files", len(want))
 	}
@@ -203,19 +181,8 @@ func TestKillRestartStudy(t *testing.T) {
 	if c := child(t, dir, out, "finisher", ""); c.Wait() != nil {
 		t.Fatal("final run failed")
 	}
-	got := tree(t, out)
-	for k, b := range want {
-		if g, ok := got[k]; !ok {
-			t.Errorf("%s missing after restarts", k)
-		} else if !bytes.Equal(g, b) {
-			t.Errorf("%s differs from the uninterrupted run", k)
-		}
-	}
-	for k := range got {
-		if _, ok := want[k]; !ok {
-			t.Errorf("%s left over after restarts", k)
-		}
-	}
+	// Temporary files included: none may be left after the restarts.
+	pipelinetest.CompareFiles(t, want, pipelinetest.Files(t, out, nil))
 	t.Logf("uninterrupted run %v; %d files identical", full.Round(time.Millisecond), len(want))
 }
 
