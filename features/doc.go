@@ -18,7 +18,9 @@
 //	                              the Caffe extractor), detected per file
 //	<root>/index_*.mat (anywhere) optional feature-index file: v7.3 struct
 //	                              "index" of integer arrays, one per layer,
-//	                              0-based C-order unit positions (ReadIndex)
+//	                              0-based C-order unit positions (ReadIndex;
+//	                              written by WriteIndex, e.g. the seeded
+//	                              random units of RandomIndex)
 //
 // Every layer must hold the same stems. Layers are read in parallel
 // (DirOptions.Workers); HDF5 reads are serialised by internal/h5.

@@ -379,17 +379,7 @@ func writeSparseGroup(f *h5.File, p string, s *Sparse, vals *Array) error {
 	if err := f.CreateGroup(p); err != nil {
 		return err
 	}
-	fields := []string{sparseMarker, "background", "index", "shape", "value"}
-	if err := f.SetAttrString(p, "MATLAB_class", "struct", false); err != nil {
-		return err
-	}
-	if err := f.SetAttrCharSeqs(p, "MATLAB_fields", fields); err != nil {
-		return err
-	}
-	if err := f.SetAttrStrings(p, "Python.Fields", []int{len(fields)}, fields, true); err != nil {
-		return err
-	}
-	if err := f.SetAttrString(p, "Python.Type", "dict", false); err != nil {
+	if err := setStructAttrs(f, p, []string{sparseMarker, "background", "index", "shape", "value"}); err != nil {
 		return err
 	}
 	members := []struct {
