@@ -3,12 +3,13 @@ package bhscore
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/brainhierarchy/bhscore/internal/fsx"
 )
 
 // Config describes a whole study: the fMRI of each subject, the ROIs in
@@ -109,7 +110,7 @@ func LoadConfig(base string, paths ...string) (*Config, error) {
 	}
 	var cfg *Config
 	for _, p := range paths {
-		raw, err := os.ReadFile(p)
+		raw, err := fsx.ReadFile(p)
 		if err != nil {
 			return nil, fmt.Errorf("bhscore: config: %w", err)
 		}

@@ -6,10 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/brainhierarchy/bhscore/hierarchy"
+	"github.com/brainhierarchy/bhscore/internal/fsx"
 	"github.com/brainhierarchy/bhscore/internal/mat"
 )
 
@@ -34,7 +34,7 @@ type DNNEntry struct {
 // LoadSettings reads a settings.json file in the format of BHscore's
 // calc_bhscore.ipynb.
 func LoadSettings(path string) (*Settings, error) {
-	raw, err := os.ReadFile(path)
+	raw, err := fsx.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("bhscore: settings: %w", err)
 	}

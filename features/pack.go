@@ -12,6 +12,7 @@ import (
 	"slices"
 
 	"github.com/brainhierarchy/bhscore/internal/atomicfile"
+	"github.com/brainhierarchy/bhscore/internal/fsx"
 )
 
 // PackExt is the file extension of a packed layer.
@@ -112,7 +113,7 @@ func safeName(s string) bool { return atomicfile.CheckName(s) == nil }
 // validPacked reports whether path holds an intact packed layer named name
 // with the given labels (every block checksum is verified).
 func validPacked(path, name string, labels []string) bool {
-	b, err := os.ReadFile(path)
+	b, err := fsx.ReadFile(path)
 	if err != nil {
 		return false
 	}
@@ -150,7 +151,7 @@ func OpenPacked(dir string, opts *PackedOptions) (*Packed, error) {
 		o.Workers = runtime.GOMAXPROCS(0)
 	}
 	mpath := filepath.Join(dir, manifestName)
-	b, err := os.ReadFile(mpath)
+	b, err := fsx.ReadFile(mpath)
 	if err != nil {
 		return nil, &Error{File: dir, Err: fmt.Errorf("not a packed feature store (incomplete Pack?): %w", err)}
 	}
@@ -197,7 +198,7 @@ func (p *Packed) check(ph *packHeader, name string) error {
 // readHeaderFile reads and validates the prefix and header of a packed
 // layer file without reading its blocks.
 func readHeaderFile(path string) (*packHeader, error) {
-	f, err := os.Open(path)
+	f, err := fsx.Open(path)
 	if err != nil {
 		return nil, err
 	}
@@ -242,7 +243,7 @@ func (p *Packed) Layer(ctx context.Context, name string) (*Layer, error) {
 		return nil, err
 	}
 	path := p.path(name)
-	b, err := os.ReadFile(path)
+	b, err := fsx.ReadFile(path)
 	if err != nil {
 		return nil, &Error{File: path, Layer: name, Err: err}
 	}

@@ -6,12 +6,16 @@ import "C"
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"sort"
 	"strings"
+	"syscall"
 	"unsafe"
 
 	"gonum.org/v1/hdf5"
+
+	"github.com/brainhierarchy/bhscore/internal/fsx"
 )
 
 // ErrNotHDF5 is returned by Open for a file that exists but has no HDF5
@@ -57,12 +61,13 @@ func Open(name string) (*File, error) { return open(name, false) }
 func OpenRW(name string) (*File, error) { return open(name, true) }
 
 func open(name string, rw bool) (*File, error) {
-	st, err := os.Stat(name)
-	if err != nil {
+	// libhdf5 opens by name: a FIFO would block it forever.
+	if err := fsx.CheckRegular(name); err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // Error names the file
+		}
 		return nil, &Error{File: name, Op: "open", Err: err}
-	}
-	if st.IsDir() {
-		return nil, &Error{File: name, Op: "open", Err: errors.New("is a directory")}
 	}
 	lock()
 	defer mu.Unlock()
@@ -83,21 +88,26 @@ func open(name string, rw bool) (*File, error) {
 // Create creates (truncating) an HDF5 file. A userBlock > 0 reserves that
 // many bytes at the start of the file (a power of two >= 512), as MATLAB
 // v7.3 files do; WriteUserBlock fills it after Close.
+//
+// A failure keeps the operating system's error (e.g. syscall.ENOSPC, "no
+// space left on device"), which libhdf5 only reports on its error stack.
 func Create(name string, userBlock int) (*File, error) {
 	lock()
 	defer mu.Unlock()
 	if userBlock == 0 {
 		hf, err := hdf5.CreateFile(name, hdf5.F_ACC_TRUNC)
-		if err != nil {
-			return nil, &Error{File: name, Op: "create", Err: err}
+		if err == nil {
+			return &File{f: hf, name: name}, nil
 		}
-		return &File{f: hf, name: name}, nil
+		// Try again through the shim, which reports the OS error.
+		if _, cerr := createID(name, 0); cerr != nil {
+			err = cerr
+		}
+		return nil, &Error{File: name, Op: "create", Err: err}
 	}
-	cn := cstr(name)
-	defer free(cn)
-	id := C.bh_create(cn, C.hsize_t(userBlock))
-	if id < 0 {
-		return nil, &Error{File: name, Op: "create", Err: fmt.Errorf("cannot create file with %d-byte user block", userBlock)}
+	id, err := createID(name, userBlock)
+	if err != nil {
+		return nil, &Error{File: name, Op: "create", Err: err}
 	}
 	C.H5Fclose(id)
 	hf, err := hdf5.OpenFile(name, hdf5.F_ACC_RDWR)
@@ -105,6 +115,27 @@ func Create(name string, userBlock int) (*File, error) {
 		return nil, &Error{File: name, Op: "create", Err: err}
 	}
 	return &File{f: hf, name: name}, nil
+}
+
+// createID creates name with libhdf5 and returns its handle. A failure
+// wraps the errno of the system call that failed, if any (H5Fcreate's own
+// error only says that it failed).
+func createID(name string, userBlock int) (C.hid_t, error) {
+	cn := cstr(name)
+	defer free(cn)
+	var errno C.int
+	id := C.bh_create(cn, C.hsize_t(userBlock), &errno)
+	if id >= 0 {
+		return id, nil
+	}
+	what := "libhdf5 cannot create the file"
+	if userBlock > 0 {
+		what = fmt.Sprintf("libhdf5 cannot create the file with a %d-byte user block", userBlock)
+	}
+	if errno != 0 {
+		return id, fmt.Errorf("%s: %w", what, syscall.Errno(errno))
+	}
+	return id, errors.New(what)
 }
 
 // WriteUserBlock writes data at the start of a closed file created with a

@@ -3,9 +3,12 @@ package h5
 import (
 	"bytes"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -193,5 +196,50 @@ func TestDeterministicBytes(t *testing.T) {
 	}
 	if !bytes.Equal(files[0], files[1]) {
 		t.Error("same content, different bytes")
+	}
+}
+
+// TestCreateKeepsOSError checks that a failed Create says why in the
+// operating system's words: /dev/full accepts open(2) and fails every
+// write(2) with ENOSPC, as a full disk does.
+func TestCreateKeepsOSError(t *testing.T) {
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full")
+	}
+	for _, ub := range []int{0, 512} {
+		f, err := Create("/dev/full", ub)
+		if err == nil {
+			f.Close()
+			t.Fatalf("user block %d: Create(/dev/full) succeeded", ub)
+		}
+		if !errors.Is(err, syscall.ENOSPC) || !strings.Contains(err.Error(), "no space left on device") {
+			t.Errorf("user block %d: %v, want ENOSPC (no space left on device)", ub, err)
+		}
+	}
+	_, err := Create(filepath.Join(t.TempDir(), "missing", "a.h5"), 512)
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("missing directory: %v, want ErrNotExist", err)
+	}
+}
+
+// TestOpenFIFO checks that a named pipe given as an HDF5 file is refused at
+// once (libhdf5 would block in open(2) until a writer appears).
+func TestOpenFIFO(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "sub-01_train.h5")
+	if err := syscall.Mkfifo(p, 0o666); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := Open(p)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "named pipe (FIFO)") || !strings.Contains(err.Error(), p) {
+			t.Errorf("Open(FIFO) = %v, want an error naming the path and the FIFO", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Open(FIFO) blocked")
 	}
 }

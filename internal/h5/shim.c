@@ -1,15 +1,42 @@
 // C helpers for package h5; see shim.go.
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include "hdf5.h"
 
 void bh_silence(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
 
-hid_t bh_create(const char *name, hsize_t ublock) {
+static herr_t bh_errno_cb(unsigned n, const H5E_error2_t *e, void *data) {
+  int *out = (int*)data;
+  const char *p = e->desc ? strstr(e->desc, "errno = ") : NULL;
+  if (p && *out == 0) *out = atoi(p + 8);
+  return 0;
+}
+
+// bh_stack_errno returns the first "errno = N" recorded on the current
+// thread's HDF5 error stack (the sec2 driver records the failing call's
+// errno there), or 0.
+int bh_stack_errno(void) {
+  int e = 0;
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, bh_errno_cb, &e);
+  return e;
+}
+
+// bh_create creates a file; on failure *err is the errno of the failing
+// system call (0 if none), taken from the HDF5 error stack or errno.
+hid_t bh_create(const char *name, hsize_t ublock, int *err) {
+  *err = 0;
   hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
   if (fcpl < 0) return -1;
   if (ublock > 0 && H5Pset_userblock(fcpl, ublock) < 0) { H5Pclose(fcpl); return -1; }
+  errno = 0;
   hid_t f = H5Fcreate(name, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
+  if (f < 0) {
+    // Read the stack before any other API call clears it.
+    int saved = errno;
+    *err = bh_stack_errno();
+    if (*err == 0) *err = saved;
+  }
   H5Pclose(fcpl);
   return f;
 }

@@ -4,7 +4,8 @@
 #include <string.h>
 #include "hdf5.h"
 void bh_silence(void);
-hid_t bh_create(const char *name, hsize_t ublock);
+hid_t bh_create(const char *name, hsize_t ublock, int *err);
+int bh_stack_errno(void);
 hid_t bh_open(const char *name, int rw);
 int bh_exists(hid_t loc, const char *path);
 int bh_objtype(hid_t loc, const char *path);

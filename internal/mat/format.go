@@ -5,8 +5,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
-	"os"
 	"sync"
+
+	"github.com/brainhierarchy/bhscore/internal/fsx"
 )
 
 // Format identifies a MAT file format.
@@ -154,7 +155,7 @@ func lookup(h []byte) (registered, bool) {
 }
 
 func detectFile(path string) (registered, error) {
-	f, err := os.Open(path)
+	f, err := fsx.Open(path)
 	if err != nil {
 		return registered{}, &Error{File: path, Err: err}
 	}

@@ -7,8 +7,9 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"sync"
+
+	"github.com/brainhierarchy/bhscore/internal/fsx"
 )
 
 // MAT v5 data types (miXXX).
@@ -79,7 +80,7 @@ var classMi = [...]uint32{Double: miDOUBLE, Single: miSINGLE, Int8: miINT8, Int1
 type v5Decoder struct{}
 
 func (v5Decoder) Read(path, name string) (*Array, error) {
-	b, err := os.ReadFile(path)
+	b, err := fsx.ReadFile(path)
 	if err != nil {
 		return nil, &Error{File: path, Err: err}
 	}
@@ -91,7 +92,7 @@ func (v5Decoder) Read(path, name string) (*Array, error) {
 }
 
 func (v5Decoder) ReadAll(path string) (map[string]*Array, error) {
-	b, err := os.ReadFile(path)
+	b, err := fsx.ReadFile(path)
 	if err != nil {
 		return nil, &Error{File: path, Err: err}
 	}
