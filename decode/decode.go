@@ -91,7 +91,7 @@ func Train(ctx context.Context, x *mat.Dense, imageIndex []float64, feat *featur
 		return nil, fmt.Errorf("decode: layer %s: training fMRI: %w", feat.Name, err)
 	}
 	xmean, xstd, xn := NormOf64(x)
-	yn := NormOf32(feat.Data, m, u)
+	yn := NormOf32(feat.Data, m, u, numpyOrder(feat, features.C))
 
 	// Normalised fMRI (float64 statistics, ±Inf -> 0), rounded to float32.
 	xs := mat.NewDense(n, v, nil)
@@ -121,6 +121,17 @@ func Train(ctx context.Context, x *mat.Dense, imageIndex []float64, feat *featur
 	}
 	bdmodel.Round(model)
 	return &Decoder{Model: model, X: xn, Y: yn, Shape: slices.Clone(feat.Shape)}, nil
+}
+
+// numpyOrder returns the memory order numpy holds feat's matrix in after
+// bdpy's Features.get_features: Fortran when a feature index picked its
+// units (fancy indexing), else plain, the order the caller's script leaves
+// it in.
+func numpyOrder(feat *features.Layer, plain features.Order) features.Order {
+	if feat.Index != nil {
+		return features.Fortran
+	}
+	return plain
 }
 
 // rowsOf maps 1-based image_index values to 0-based rows of an m-image

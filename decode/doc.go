@@ -7,7 +7,9 @@
 //
 //	step                      original                              here
 //	voxel statistics          float64 mean, std (ddof 1) over trials NormOf64
+//	                          (numpy's pairwise sums: Fortran order)
 //	unit statistics           float32 over the distinct images       NormOf32
+//	                          (pairwise when a feature index is used)
 //	normalise, ±Inf -> 0      X float64, Y float32 (NaN kept)        Train
 //	align                     trial -> its image_index's feature row Train
 //	fit                       inputs rounded to float32, fit float64 Train

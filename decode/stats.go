@@ -5,6 +5,8 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/brainhierarchy/bhscore/features"
+	"github.com/brainhierarchy/bhscore/internal/npsum"
 	"github.com/brainhierarchy/bhscore/internal/stats"
 )
 
@@ -17,29 +19,21 @@ type Norm struct {
 
 // NormOf64 returns the column means and ddof-1 standard deviations of x
 // computed in float64 as np.mean(x, axis=0) and np.std(x, axis=0, ddof=1)
-// do (sums accumulated row by row), together with their float32 roundings.
-// The decoding scripts normalise the training fMRI with the float64 values
-// and save the float32 ones.
+// do for the Fortran-ordered matrix bdpy's BData.select returns (numpy's
+// pairwise summation down each column, internal/npsum), together with
+// their float32 roundings. The decoding scripts normalise the training
+// fMRI with the float64 values and save the float32 ones.
 func NormOf64(x mat.Matrix) (mean, std []float64, n Norm) {
 	r, c := x.Dims()
 	mean = make([]float64, c)
 	std = make([]float64, c)
-	for i := 0; i < r; i++ {
-		for j := range c {
-			mean[j] += x.At(i, j)
+	col := make([]float64, r)
+	scratch := make([]float64, r)
+	for j := range c {
+		for i := range r {
+			col[i] = x.At(i, j)
 		}
-	}
-	for j := range mean {
-		mean[j] /= float64(r)
-	}
-	for i := 0; i < r; i++ {
-		for j := range c {
-			d := x.At(i, j) - mean[j]
-			std[j] += d * d
-		}
-	}
-	for j := range std {
-		std[j] = math.Sqrt(std[j] / float64(r-1))
+		mean[j], std[j] = npsum.MeanStd(col, r, 1, 1, scratch)
 	}
 	n = Norm{Mean: make([]float32, c), Std: make([]float32, c)}
 	for j := range c {
@@ -50,19 +44,24 @@ func NormOf64(x mat.Matrix) (mean, std []float64, n Norm) {
 }
 
 // NormOf32 returns the column statistics of the rows x cols float32 matrix
-// data (row-major) computed in float32 arithmetic as NumPy does for a
-// float32 array: sums accumulated row by row in float32, the mean divided in
-// float32, squared deviations summed in float32, divided by rows-1, square
-// root.
-func NormOf32(data []float32, rows, cols int) Norm {
+// data (row-major) computed in float32 arithmetic as np.mean(axis=0) and
+// np.std(axis=0, ddof=1) do for a float32 array held in order: a C-ordered
+// array (bdpy features concatenated without an index) is summed row by
+// row, a Fortran-ordered one (BData.select's fMRI, fancy-indexed or
+// Fortran-reshaped features) pairwise down each column (internal/npsum).
+// The mean is divided in float32, squared deviations are summed in the
+// same order and divided by rows-1, then the square root is taken.
+func NormOf32(data []float32, rows, cols int, order features.Order) Norm {
 	mean := make([]float32, cols)
 	std := make([]float32, cols)
-	for i := range rows {
-		row := data[i*cols : (i+1)*cols]
-		for j, v := range row {
-			mean[j] += v
+	if order == features.Fortran || cols == 1 {
+		scratch := make([]float32, rows)
+		for j := range cols {
+			mean[j], std[j] = npsum.MeanStd(data[j:], rows, cols, 1, scratch)
 		}
+		return Norm{Mean: mean, Std: std}
 	}
+	npsum.Sequential(mean, data, rows, cols)
 	for j := range mean {
 		mean[j] /= float32(rows)
 	}

@@ -8,7 +8,9 @@
 //	inputs              features flattened in Fortran order, float32 Train
 //	targets             ROI voxels cast to float32                   Train
 //	statistics          float32 (units over images, voxels over      decode.NormOf32
-//	                    trials), ddof 1, saved float32
+//	                    trials), ddof 1, saved float32; summed in
+//	                    numpy's order: pairwise for the Fortran-
+//	                    ordered voxels and >2-d or indexed layers
 //	normalise           float32, ±Inf -> 0, NaN kept                 Train
 //	align               trial -> its stimulus_name's feature row     Train (FitImages)
 //	fit                 dtype float32                                Train

@@ -93,7 +93,7 @@ func Train(ctx context.Context, feat *features.Layer, y *mat.Dense, labels []str
 		return nil, fmt.Errorf("encode: layer %s: training fMRI: %w", feat.Name, err)
 	}
 	x32 := fortran(feat)
-	xn := decode.NormOf32(x32, m, u)
+	xn := decode.NormOf32(x32, m, u, numpyOrder(feat))
 	xz := xn.Normalize32(x32, m, u, true)
 	y32 := make([]float32, n*v)
 	for i := range n {
@@ -101,7 +101,7 @@ func Train(ctx context.Context, feat *features.Layer, y *mat.Dense, labels []str
 			y32[i*v+j] = float32(y.At(i, j))
 		}
 	}
-	yn := decode.NormOf32(y32, n, v)
+	yn := decode.NormOf32(y32, n, v, features.Fortran) // BData.select's order
 	yz := yn.Normalize32(y32, n, v, true)
 	xs := mat.NewDense(m, u, widen(xz))
 	ys := mat.NewDense(n, v, widen(yz))
@@ -111,6 +111,16 @@ func Train(ctx context.Context, feat *features.Layer, y *mat.Dense, labels []str
 	}
 	bdmodel.Round(model)
 	return &Encoder{Model: model, X: xn, Y: yn, Shape: slices.Clone(feat.Shape)}, nil
+}
+
+// numpyOrder returns the memory order of the script's feature matrix x:
+// Fortran when a feature index picked the units (fancy indexing) or the
+// layer has more than one axis (reshape(order='F') copies), else C.
+func numpyOrder(feat *features.Layer) features.Order {
+	if feat.Index != nil || len(feat.Shape) > 1 {
+		return features.Fortran
+	}
+	return features.C
 }
 
 func widen(x []float32) []float64 {

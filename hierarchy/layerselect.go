@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	"github.com/brainhierarchy/bhscore/internal/nprand"
+	"github.com/brainhierarchy/bhscore/internal/npsum"
 )
 
 // Method is a layer-selection method.
@@ -293,38 +294,5 @@ func exact(ctx context.Context, t *Table, w *spearmanWork, idx []int, k, limit i
 }
 
 // npMean returns the mean of x as np.mean does for a contiguous float64
-// array: numpy's pairwise summation (blocks of 8 interleaved
-// accumulators up to 128 values, halving above), then division by len.
-func npMean(x []float64) float64 {
-	return pairwiseSum(x) / float64(len(x))
-}
-
-func pairwiseSum(a []float64) float64 {
-	n := len(a)
-	switch {
-	case n < 8:
-		var res float64
-		for _, v := range a {
-			res += v
-		}
-		return res
-	case n <= 128:
-		var r [8]float64
-		copy(r[:], a[:8])
-		i := 8
-		for ; i < n-n%8; i += 8 {
-			for j := range 8 {
-				r[j] += a[i+j]
-			}
-		}
-		res := ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
-		for ; i < n; i++ {
-			res += a[i]
-		}
-		return res
-	default:
-		n2 := n / 2
-		n2 -= n2 % 8
-		return pairwiseSum(a[:n2]) + pairwiseSum(a[n2:])
-	}
-}
+// array (internal/npsum: numpy's pairwise summation).
+func npMean(x []float64) float64 { return npsum.Mean(x) }
