@@ -134,7 +134,7 @@ func fitT[T linalg.Float](ctx context.Context, x *mat.Dense, index []int, y *mat
 		return pb.dual()
 	}
 	if !perTarget {
-		if err := pb.buildGram(); err != nil {
+		if err := pb.buildGram(true); err != nil {
 			return err
 		}
 	}
@@ -324,8 +324,9 @@ func (pb *prob[T]) progress(k int) {
 	pb.o.Progress(pb.done, pb.q)
 }
 
-// buildGram fills pb.g with the lower triangle of X̃ᵀX̃ + αI, X̃ = [X, 1].
-func (pb *prob[T]) buildGram() error {
+// buildGram fills pb.g with the lower (upper: upper) triangle of X̃ᵀX̃ +
+// αI, X̃ = [X, 1].
+func (pb *prob[T]) buildGram(upper bool) error {
 	p, m := pb.p, pb.m
 	ld := p + 1
 	pb.g = make([]T, ld*ld)
@@ -333,8 +334,16 @@ func (pb *prob[T]) buildGram() error {
 	ts := tiles(p, p, tileSize, true)
 	err := forEach(pb.ctx, pb.workers, len(ts), func(t int) error {
 		tl := ts[t]
+		if upper {
+			// the transposed tile
+			tl = tile{tl.j0, tl.j1, tl.i0, tl.i1}
+		}
 		if tl.i0 == tl.j0 {
-			linalg.SyrkLower(true, tl.i1-tl.i0, m, 1, pb.xw[tl.i0:], pb.ldx, 0, g[tl.i0*ld+tl.i0:], ld)
+			if upper {
+				linalg.SyrkUpper(true, tl.i1-tl.i0, m, 1, pb.xw[tl.i0:], pb.ldx, 0, g[tl.i0*ld+tl.i0:], ld)
+			} else {
+				linalg.SyrkLower(true, tl.i1-tl.i0, m, 1, pb.xw[tl.i0:], pb.ldx, 0, g[tl.i0*ld+tl.i0:], ld)
+			}
 			return nil
 		}
 		linalg.Gemm(true, false, tl.i1-tl.i0, tl.j1-tl.j0, m, 1, pb.xw[tl.i0:], pb.ldx, pb.xw[tl.j0:], pb.ldx, 0, g[tl.i0*ld+tl.j0:], ld)
@@ -344,7 +353,11 @@ func (pb *prob[T]) buildGram() error {
 		return err
 	}
 	for i := range p {
-		g[p*ld+i] = T(pb.n * pb.mx[i])
+		if upper {
+			g[i*ld+p] = T(pb.n * pb.mx[i])
+		} else {
+			g[p*ld+i] = T(pb.n * pb.mx[i])
+		}
 	}
 	g[p*ld+p] = T(pb.n)
 	for i := range ld {
@@ -354,9 +367,10 @@ func (pb *prob[T]) buildGram() error {
 }
 
 type selScratch[T linalg.Float] struct {
-	zc, pm, a, r, xs []T
-	tk               []topk
-	rw               linalg.RefineWork
+	zc, pm []T
+	tk     []topk
+	idx    []int32
+	sub    *subSolver[T]
 }
 
 // selectAndSolve runs the selection branch: per block of targets, one pass
@@ -370,18 +384,14 @@ func (pb *prob[T]) selectAndSolve(k int) error {
 	}
 	ngroups := (q + gsz - 1) / gsz
 	capacity := min(p, 2*k)
-	K := k + 1
 	isF32 := unsafe.Sizeof(T(0)) == 4
 	sp := newPool(pb.workers, func() *selScratch[T] {
 		s := &selScratch[T]{
-			zc: make([]T, m*gsz),
-			pm: make([]T, gsz*min(p, colBlock)),
-			a:  make([]T, K*K),
-			r:  make([]T, K),
-			tk: make([]topk, gsz),
-		}
-		if pb.xwT != nil {
-			s.xs = make([]T, k*m)
+			zc:  make([]T, m*gsz),
+			pm:  make([]T, gsz*min(p, colBlock)),
+			tk:  make([]topk, gsz),
+			idx: make([]int32, k),
+			sub: newSubSolver[T](k),
 		}
 		for i := range s.tk {
 			s.tk[i] = newTopk(k, capacity)
@@ -450,83 +460,58 @@ func (pb *prob[T]) selectAndSolve(k int) error {
 	})
 }
 
-// system writes the lower triangle of the (k+1)² system of the selected
-// columns plus the bias into a (leading dimension k+1).
-func (pb *prob[T]) system(sel []cand, a []T, xs []T) {
-	k := len(sel)
-	K := k + 1
+// system writes the (k+1)² system of the selected columns idx (ascending)
+// plus the bias into sub.
+func (pb *prob[T]) system(sub *subSolver[T], idx []int32) {
 	if pb.g != nil {
-		ld := pb.p + 1
-		for r := range k {
-			gr := pb.g[int(sel[r].idx)*ld:]
-			row := a[r*K : r*K+r+1]
-			for c := range row {
-				row[c] = gr[sel[c].idx]
-			}
-		}
-		gp := pb.g[pb.p*ld:]
-		row := a[k*K : k*K+K]
-		for c := range k {
-			row[c] = gp[sel[c].idx]
-		}
-		row[k] = gp[pb.p]
+		sub.fromGram(pb.g, pb.p+1, pb.p, idx)
 		return
 	}
-	m := pb.m
-	for r := range k {
-		i := int(sel[r].idx)
-		copy(xs[r*m:(r+1)*m], pb.xwT[i*m:(i+1)*m])
+	k, m := len(idx), pb.m
+	xs := sub.cols(k, m)
+	for r, i := range idx {
+		copy(xs[r*m:(r+1)*m], pb.xwT[int(i)*m:(int(i)+1)*m])
 	}
-	linalg.SyrkLower(false, k, m, 1, xs, m, 0, a, K)
-	row := a[k*K : k*K+K]
-	for c := range k {
-		row[c] = T(pb.n * pb.mx[sel[c].idx])
-	}
-	row[k] = T(pb.n)
-	for r := range K {
-		a[r*K+r] += pb.alpha
-	}
+	sub.fromColumns(k, m, xs, m, func(r int) float64 { return pb.n * pb.mx[idx[r]] }, pb.n, pb.alpha)
 }
 
+// solveTarget solves target j's system for its selection sel (ascending
+// column index) and scatters the solution into W and B.
 func (pb *prob[T]) solveTarget(j int, sel []cand, s *selScratch[T]) error {
 	k := len(sel)
-	K := k + 1
-	a, r := s.a[:K*K], s.r[:K]
-	pb.system(sel, a, s.xs)
+	idx := s.idx[:k]
+	for i, c := range sel {
+		idx[i] = c.idx
+	}
+	pb.system(s.sub, idx)
+	r := s.sub.rhs(k)
 	for i, c := range sel {
 		r[i] = T(c.h)
 	}
 	r[k] = T(pb.sumY[j])
-	solved := false
-	if a64, ok := any(a).([]float64); ok && linalg.Refine {
-		solved = linalg.SolveRefined(K, a64, K, any(r).([]float64), &s.rw)
-	}
-	if solved {
-	} else if linalg.PotrfLower(K, a, K) {
-		linalg.PotrsLower(K, 1, a, K, r, 1)
-	} else {
-		pb.system(sel, a, s.xs)
-		if err := solveFallback(K, 1, a, K, r, 1); err != nil {
-			return fmt.Errorf("%w (target %d)", err, j)
-		}
+	if err := s.sub.solve(k, func() { pb.system(s.sub, idx) }); err != nil {
+		return errTarget(err, j)
 	}
 	q := pb.q
-	for i, c := range sel {
-		pb.w[int(c.idx)*q+j] = float64(r[i])
+	for i, c := range idx {
+		pb.w[int(c)*q+j] = float64(r[i])
 	}
 	pb.b[j] = float64(r[k])
 	return nil
 }
 
-// solveFallback solves a symmetric system given by its lower triangle that
-// Cholesky rejected: NaN anywhere gives an all-NaN solution (as LAPACK's
+// solveFallback solves a symmetric system given by its lower (upper: upper)
+// triangle that Cholesky rejected: NaN anywhere gives an all-NaN solution (as LAPACK's
 // gesv would propagate it), otherwise LU with partial pivoting in float64.
-func solveFallback[T linalg.Float](n, nrhs int, a []T, lda int, b []T, ldb int) error {
+func solveFallback[T linalg.Float](n, nrhs int, a []T, lda int, b []T, ldb int, upper bool) error {
 	full := make([]float64, n*n)
 	hasNaN := false
 	for i := range n {
 		for j := 0; j <= i; j++ {
 			v := float64(a[i*lda+j])
+			if upper {
+				v = float64(a[j*lda+i])
+			}
 			hasNaN = hasNaN || math.IsNaN(v)
 			full[i*n+j], full[j*n+i] = v, v
 		}

@@ -7,7 +7,7 @@ import (
 // primal solves (X̃ᵀX̃ + αI) W̃ = X̃ᵀY, the reference's branch when there are
 // more (distinct) rows than inputs + 1.
 func (pb *prob[T]) primal() error {
-	if err := pb.buildGram(); err != nil {
+	if err := pb.buildGram(false); err != nil {
 		return err
 	}
 	p, q, m := pb.p, pb.q, pb.m
@@ -27,7 +27,7 @@ func (pb *prob[T]) primal() error {
 		rhs[p*q+j] = T(pb.sumY[j])
 	}
 	if err := pb.solveShared(ld, pb.g, rhs, q, func() ([]T, error) {
-		err := pb.buildGram()
+		err := pb.buildGram(false)
 		return pb.g, err
 	}); err != nil {
 		return err
@@ -129,7 +129,7 @@ func (pb *prob[T]) solveShared(n int, a, b []T, q int, rebuild func() ([]T, erro
 		if err != nil {
 			return err
 		}
-		return solveFallback(n, q, a, n, b, q)
+		return solveFallback(n, q, a, n, b, q, false)
 	}
 	nb := (q + targetBlock - 1) / targetBlock
 	return forEach(pb.ctx, pb.workers, nb, func(t int) error {

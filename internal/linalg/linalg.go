@@ -38,9 +38,65 @@ func SyrkLower[T Float](trans bool, n, k int, alpha T, a []T, lda int, beta T, c
 	}
 	switch a := any(a).(type) {
 	case []float64:
-		dsyrk(trans, n, k, float64(alpha), a, lda, float64(beta), any(c).([]float64), ldc)
+		dsyrk(false, trans, n, k, float64(alpha), a, lda, float64(beta), any(c).([]float64), ldc)
 	case []float32:
-		ssyrk(trans, n, k, float32(alpha), a, lda, float32(beta), any(c).([]float32), ldc)
+		ssyrk(false, trans, n, k, float32(alpha), a, lda, float32(beta), any(c).([]float32), ldc)
+	}
+}
+
+// SyrkUpper is SyrkLower for the upper triangle of C: the strict lower
+// triangle of C is not referenced.
+func SyrkUpper[T Float](trans bool, n, k int, alpha T, a []T, lda int, beta T, c []T, ldc int) {
+	if n == 0 {
+		return
+	}
+	if k == 0 {
+		for i := range n {
+			for j := i; j < n; j++ {
+				c[i*ldc+j] *= beta
+			}
+		}
+		return
+	}
+	switch a := any(a).(type) {
+	case []float64:
+		dsyrk(true, trans, n, k, float64(alpha), a, lda, float64(beta), any(c).([]float64), ldc)
+	case []float32:
+		ssyrk(true, trans, n, k, float32(alpha), a, lda, float32(beta), any(c).([]float32), ldc)
+	}
+}
+
+// CholUpper overwrites the upper triangle of the symmetric n×n matrix a
+// (row-major, leading dimension lda) with its Cholesky factor U, A = UᵀU.
+// The strict lower triangle is not referenced. It reports false when a is
+// not positive definite (or NaN reaches a pivot); a is then partly
+// overwritten. With cgo on a CPU with AVX-512F it runs a blocked AVX-512
+// kernel written for the few-hundred-row systems of feature selection
+// (several times OpenBLAS 0.3.21's potrf at that size), else OpenBLAS.
+func CholUpper[T Float](n int, a []T, lda int) bool {
+	if n == 0 {
+		return true
+	}
+	switch a := any(a).(type) {
+	case []float64:
+		return dcholu(n, a, lda)
+	case []float32:
+		return scholu(n, a, lda)
+	}
+	panic("unreachable")
+}
+
+// CholSolveUpper solves A x = b in place in b (length n) given the factor
+// U of A from CholUpper.
+func CholSolveUpper[T Float](n int, a []T, lda int, b []T) {
+	if n == 0 {
+		return
+	}
+	switch a := any(a).(type) {
+	case []float64:
+		dcholsu(n, a, lda, any(b).([]float64))
+	case []float32:
+		scholsu(n, a, lda, any(b).([]float32))
 	}
 }
 

@@ -16,7 +16,7 @@ func TestSolvers(t *testing.T) {
 		x[i] = rng.NormFloat64()
 	}
 	a := make([]float64, n*n)
-	SyrkLower(true, n, m, 1, x, n, 0, a, n)
+	SyrkUpper(true, n, m, 1, x, n, 0, a, n)
 	for i := range n {
 		a[i*n+i] += 0.5
 	}
@@ -25,11 +25,11 @@ func TestSolvers(t *testing.T) {
 		b[i] = rng.NormFloat64()
 	}
 	l := append([]float64(nil), a...)
-	if !PotrfLower(n, l, n) {
-		t.Fatal("potrf failed on an SPD matrix")
+	if !CholUpper(n, l, n) {
+		t.Fatal("CholUpper failed on an SPD matrix")
 	}
 	x1 := append([]float64(nil), b...)
-	PotrsLower(n, 1, l, n, x1, 1)
+	CholSolveUpper(n, l, n, x1)
 	x2 := append([]float64(nil), b...)
 	var w RefineWork
 	if !SolveRefined(n, a, n, x2, &w) {
@@ -49,7 +49,7 @@ func TestSolvers(t *testing.T) {
 	if SolveRefined(n, a, n, append([]float64(nil), b...), &w) {
 		t.Error("refined solve accepted an indefinite matrix")
 	}
-	if PotrfLower(n, append([]float64(nil), a...), n) {
-		t.Error("potrf accepted an indefinite matrix")
+	if CholUpper(n, append([]float64(nil), a...), n) {
+		t.Error("CholUpper accepted an indefinite matrix")
 	}
 }

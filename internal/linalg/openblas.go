@@ -3,7 +3,7 @@
 package linalg
 
 /*
-#cgo LDFLAGS: -lopenblas
+#cgo LDFLAGS: -lopenblas -lm
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +22,11 @@ void cblas_strsv(int, int, int, int, int, const float*, int, float*, int);
 void dpotrf_(const char*, const int*, double*, const int*, int*);
 void spotrf_(const char*, const int*, float*, const int*, int*);
 void openblas_set_num_threads(int);
+int bh_chol_kernel(int);
+int bh_dcholu(int, double*, int);
+int bh_scholu(int, float*, int);
+void bh_dcholsu(int, const double*, int, double*);
+void bh_scholsu(int, const float*, int, float*);
 
 // Present only in DYNAMIC_ARCH builds (Debian's); weak so that other builds link.
 extern char* openblas_get_corename(void) __attribute__((weak));
@@ -88,15 +93,61 @@ const (
 	rowMajor = 101
 	noTrans  = 111
 	trans    = 112
+	upper    = 121
 	lower    = 122
 	left     = 141
 	nonUnit  = 131
 )
 
-func init() { C.bh_setup() }
+func init() {
+	C.bh_setup()
+	C.bh_chol_kernel(-1)
+}
 
 // Backend names the backend and, for OpenBLAS, the kernel set in use.
 func Backend() string { return "openblas/" + C.GoString(C.bh_corename()) }
+
+// CholKernel names the kernel CholUpper uses: "avx512" or "openblas".
+func CholKernel() string {
+	if C.bh_chol_kernel(2) == 1 {
+		return "avx512"
+	}
+	return "openblas"
+}
+
+// forcePortable selects the portable (OpenBLAS) CholUpper kernel when on
+// is true, else the AVX-512 one if the CPU has it; for tests only, not
+// safe to call concurrently with CholUpper.
+func forcePortable(on bool) {
+	if on {
+		C.bh_chol_kernel(0)
+	} else {
+		C.bh_chol_kernel(1)
+	}
+}
+
+func dcholu(n int, a []float64, lda int) bool {
+	return C.bh_dcholu(C.int(n), (*C.double)(&a[0]), C.int(lda)) == 0
+}
+
+func scholu(n int, a []float32, lda int) bool {
+	return C.bh_scholu(C.int(n), (*C.float)(&a[0]), C.int(lda)) == 0
+}
+
+func dcholsu(n int, a []float64, lda int, b []float64) {
+	C.bh_dcholsu(C.int(n), (*C.double)(&a[0]), C.int(lda), (*C.double)(&b[0]))
+}
+
+func scholsu(n int, a []float32, lda int, b []float32) {
+	C.bh_scholsu(C.int(n), (*C.float)(&a[0]), C.int(lda), (*C.float)(&b[0]))
+}
+
+func uplo(up bool) C.int {
+	if up {
+		return upper
+	}
+	return lower
+}
 
 func tr(t bool) C.int {
 	if t {
@@ -115,13 +166,13 @@ func sgemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []fl
 		(*C.float)(&a[0]), C.int(lda), (*C.float)(&b[0]), C.int(ldb), C.float(beta), (*C.float)(&c[0]), C.int(ldc))
 }
 
-func dsyrk(t bool, n, k int, alpha float64, a []float64, lda int, beta float64, c []float64, ldc int) {
-	C.cblas_dsyrk(rowMajor, lower, tr(t), C.int(n), C.int(k), C.double(alpha), (*C.double)(&a[0]), C.int(lda),
+func dsyrk(up, t bool, n, k int, alpha float64, a []float64, lda int, beta float64, c []float64, ldc int) {
+	C.cblas_dsyrk(rowMajor, uplo(up), tr(t), C.int(n), C.int(k), C.double(alpha), (*C.double)(&a[0]), C.int(lda),
 		C.double(beta), (*C.double)(&c[0]), C.int(ldc))
 }
 
-func ssyrk(t bool, n, k int, alpha float32, a []float32, lda int, beta float32, c []float32, ldc int) {
-	C.cblas_ssyrk(rowMajor, lower, tr(t), C.int(n), C.int(k), C.float(alpha), (*C.float)(&a[0]), C.int(lda),
+func ssyrk(up, t bool, n, k int, alpha float32, a []float32, lda int, beta float32, c []float32, ldc int) {
+	C.cblas_ssyrk(rowMajor, uplo(up), tr(t), C.int(n), C.int(k), C.float(alpha), (*C.float)(&a[0]), C.int(lda),
 		C.float(beta), (*C.float)(&c[0]), C.int(ldc))
 }
 
@@ -151,9 +202,9 @@ func spotrf(n int, a []float32, lda int) bool {
 // are about twice as fast as float64 ones here.
 const Refine = true
 
-func dsymvL(n int, a []float64, lda int, x, y []float64) {
+func dsymvU(n int, a []float64, lda int, x, y []float64) {
 	// y = -A x + y
-	C.cblas_dsymv(rowMajor, lower, C.int(n), -1, (*C.double)(&a[0]), C.int(lda), (*C.double)(&x[0]), 1, 1, (*C.double)(&y[0]), 1)
+	C.cblas_dsymv(rowMajor, upper, C.int(n), -1, (*C.double)(&a[0]), C.int(lda), (*C.double)(&x[0]), 1, 1, (*C.double)(&y[0]), 1)
 }
 
 func strsvL(t bool, n int, a []float32, lda int, x []float32) {

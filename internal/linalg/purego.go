@@ -33,12 +33,19 @@ func sgemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []fl
 	bimpl.Sgemm(tr(tA), tr(tB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
-func dsyrk(t bool, n, k int, alpha float64, a []float64, lda int, beta float64, c []float64, ldc int) {
-	bimpl.Dsyrk(blas.Lower, tr(t), n, k, alpha, a, lda, beta, c, ldc)
+func ul(up bool) blas.Uplo {
+	if up {
+		return blas.Upper
+	}
+	return blas.Lower
 }
 
-func ssyrk(t bool, n, k int, alpha float32, a []float32, lda int, beta float32, c []float32, ldc int) {
-	bimpl.Ssyrk(blas.Lower, tr(t), n, k, alpha, a, lda, beta, c, ldc)
+func dsyrk(up, t bool, n, k int, alpha float64, a []float64, lda int, beta float64, c []float64, ldc int) {
+	bimpl.Dsyrk(ul(up), tr(t), n, k, alpha, a, lda, beta, c, ldc)
+}
+
+func ssyrk(up, t bool, n, k int, alpha float32, a []float32, lda int, beta float32, c []float32, ldc int) {
+	bimpl.Ssyrk(ul(up), tr(t), n, k, alpha, a, lda, beta, c, ldc)
 }
 
 func dtrsmL(t bool, n, nrhs int, a []float64, lda int, b []float64, ldb int) {
@@ -76,8 +83,8 @@ func spotrf(n int, a []float32, lda int) bool {
 // float32 Cholesky.
 const Refine = false
 
-func dsymvL(n int, a []float64, lda int, x, y []float64) {
-	bimpl.Dsymv(blas.Lower, n, -1, a, lda, x, 1, 1, y, 1)
+func dsymvU(n int, a []float64, lda int, x, y []float64) {
+	bimpl.Dsymv(blas.Upper, n, -1, a, lda, x, 1, 1, y, 1)
 }
 
 func strsvL(t bool, n int, a []float32, lda int, x []float32) {
@@ -86,4 +93,42 @@ func strsvL(t bool, n int, a []float32, lda int, x []float32) {
 
 func dtrsvL(t bool, n int, a []float64, lda int, x []float64) {
 	bimpl.Dtrsv(blas.Lower, tr(t), blas.NonUnit, n, a, lda, x, 1)
+}
+
+// CholKernel names the kernel CholUpper uses.
+func CholKernel() string { return "gonum" }
+
+func forcePortable(bool) {}
+
+func dcholu(n int, a []float64, lda int) bool {
+	return limpl.Dpotrf(blas.Upper, n, a, lda)
+}
+
+// scholu is an unblocked right-looking Cholesky A = UᵀU in float32
+// arithmetic on the row-major upper triangle (gonum has no float32 LAPACK).
+func scholu(n int, a []float32, lda int) bool {
+	for k := range n {
+		rk := a[k*lda : k*lda+n]
+		d := rk[k]
+		if !(d > 0) {
+			return false
+		}
+		d = float32(math.Sqrt(float64(d)))
+		rk[k] = d
+		bimpl.Sscal(n-k-1, 1/d, rk[k+1:], 1)
+		for i := k + 1; i < n; i++ {
+			bimpl.Saxpy(n-i, -rk[i], rk[i:], 1, a[i*lda+i:i*lda+n], 1)
+		}
+	}
+	return true
+}
+
+func dcholsu(n int, a []float64, lda int, b []float64) {
+	bimpl.Dtrsv(blas.Upper, blas.Trans, blas.NonUnit, n, a, lda, b, 1)
+	bimpl.Dtrsv(blas.Upper, blas.NoTrans, blas.NonUnit, n, a, lda, b, 1)
+}
+
+func scholsu(n int, a []float32, lda int, b []float32) {
+	bimpl.Strsv(blas.Upper, blas.Trans, blas.NonUnit, n, a, lda, b, 1)
+	bimpl.Strsv(blas.Upper, blas.NoTrans, blas.NonUnit, n, a, lda, b, 1)
 }

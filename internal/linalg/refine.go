@@ -16,7 +16,7 @@ type RefineWork struct {
 // float64 accuracy with a float32 Cholesky factorisation and float64
 // iterative refinement, the method of LAPACK's dsposv: it stops when the
 // residual satisfies ‖b − A x‖∞ ≤ ‖x‖∞ ‖A‖∞ ε √n (a backward error as
-// small as a float64 Cholesky solve gives). a holds the lower triangle
+// small as a float64 Cholesky solve gives). a holds the upper triangle
 // (row-major, leading dimension lda) and is not modified. On success b is
 // overwritten with x and it reports true; it reports false, leaving b
 // unchanged, when the float32 factorisation fails or refinement does not
@@ -33,27 +33,29 @@ func SolveRefined(n int, a []float64, lda int, b []float64, w *RefineWork) bool 
 		w.maxDim = n
 	}
 	a32, r, x, d := w.a32[:n*n], w.r[:n], w.x[:n], w.d[:n]
-	// ‖A‖∞ of the symmetric matrix from its lower triangle.
+	// ‖A‖∞ of the symmetric matrix from its upper triangle.
 	rowSum := x // reuse as scratch
 	clear(rowSum)
 	for i := range n {
-		ai := a[i*lda : i*lda+i+1]
-		ri := a32[i*n : i*n+i+1]
-		for j, v := range ai {
-			ri[j] = float32(v)
+		ai := a[i*lda+i : i*lda+n]
+		ri := a32[i*n+i : i*n+n]
+		rowSum[i] += math.Abs(ai[0])
+		ri[0] = float32(ai[0])
+		var s float64
+		for j, v := range ai[1:] {
+			ri[j+1] = float32(v)
 			av := math.Abs(v)
-			rowSum[i] += av
-			if j != i {
-				rowSum[j] += av
-			}
+			s += av
+			rowSum[i+1+j] += av
 		}
+		rowSum[i] += s
 	}
 	var anrm float64
 	for _, v := range rowSum {
 		anrm = max(anrm, v)
 	}
 	// Every |a_ij| <= ‖A‖∞: below this bound nothing overflows float32.
-	if !(anrm < 1e37) || !spotrf(n, a32, n) {
+	if !(anrm < 1e37) || !CholUpper(n, a32, n) {
 		return false
 	}
 	eps := 0x1p-53
@@ -64,13 +66,12 @@ func SolveRefined(n int, a []float64, lda int, b []float64, w *RefineWork) bool 
 		for i, v := range r {
 			d[i] = float32(v)
 		}
-		strsvL(false, n, a32, n, d)
-		strsvL(true, n, a32, n, d)
+		CholSolveUpper(n, a32, n, d)
 		for i, v := range d {
 			x[i] += float64(v)
 		}
 		copy(r, b)
-		dsymvL(n, a, lda, x, r) // r = b - A x
+		dsymvU(n, a, lda, x, r) // r = b - A x
 		var xn, rn float64
 		for i := range n {
 			xn = max(xn, math.Abs(x[i]))
