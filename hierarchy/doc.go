@@ -19,8 +19,10 @@
 // threshold decision can differ only for r within ~1e-15 of a window
 // bound. The score is Spearman's rho (average ranks) between entry
 // position and best row of all kept units, computed from their
-// contingency table (Table); it is NaN when fewer than two units are kept
-// or either variable is constant, as scipy returns.
+// contingency table (Table) and finished as np.corrcoef does, so it is
+// bit-identical to scipy.stats.spearmanr (the rank sums are exact below
+// about 300,000 units); it is NaN when fewer than two units are kept or
+// either variable is constant, as scipy returns.
 //
 // SelectLayers is compute_bhscore_layerselect + np.mean. Three methods:
 // Exact (default) averages over every admissible subset (first and last
@@ -29,13 +31,21 @@
 // draws from an explicit rand.Source; Numpy reproduces
 // np.random.seed(s) + the reference's draws bit for bit. A network with
 // fewer layers than NLayers is scored on all its layers (the reference
-// raises ValueError).
+// raises ValueError). Numpy with a generator shared through Selection.RNG
+// (NumpyRNG) continues one stream across networks: scoring them in
+// settings order after one NumpyRNG(0) draws what the notebook's decoding
+// cell draws after a single np.random.seed(0); Seed alone re-seeds every
+// network.
 //
 // Encoding scores are Compute on per-ROI arrays (PoolEncoding), with the
 // notebook's per-subject 1,000-voxel subsample reproduced bit-exactly
 // (Subsample). Study.Score gives the decoding, encoding and averaged
 // scores of one network; Bootstrap (over units) and Permutation (shuffled
-// layer order) go beyond the paper.
+// layer order) go beyond the paper. Uncertainties runs both for a whole
+// study on all cores (decoding, encoding and averaged score, plus how
+// often each network keeps its rank across bootstrap replicates), with
+// one random stream per task seeded in a fixed order so the results do
+// not depend on the number of workers.
 //
 // The package does no file I/O: accuracies come as Go slices or through
 // the Source interface. Functions are safe for concurrent use on distinct

@@ -89,13 +89,23 @@ func Bootstrap(ctx context.Context, res *Result, r *Resampling) (*Interval, erro
 	if err != nil {
 		return nil, err
 	}
+	out := &Interval{Replicates: make([]float64, c.Replicates)}
+	if err := c.bootstrapInto(ctx, res, c.Src, out.Replicates); err != nil {
+		return nil, err
+	}
+	out.finish(c.Level)
+	return out, nil
+}
+
+// bootstrapInto fills dst with bootstrap replicates of res's score drawn
+// from src.
+func (c *Resampling) bootstrapInto(ctx context.Context, res *Result, src rand.Source, dst []float64) error {
 	t := res.Table
 	rt := &Table{Entries: t.Entries, Rows: t.Rows, Counts: make([]int, len(t.Counts))}
-	out := &Interval{Replicates: make([]float64, c.Replicates)}
-	bin := distuv.Binomial{Src: c.Src}
-	for rep := range c.Replicates {
+	bin := distuv.Binomial{Src: src}
+	for rep := range dst {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return err
 		}
 		for i, l := range res.Layers {
 			left := l.Units
@@ -115,11 +125,17 @@ func Bootstrap(ctx context.Context, res *Result, r *Resampling) (*Interval, erro
 		}
 		v, err := c.score(ctx, rt)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		out.Replicates[rep] = v
+		dst[rep] = v
 	}
+	return nil
+}
+
+// finish sets NaN, Lo and Hi from the replicates.
+func (out *Interval) finish(level float64) {
 	ok := make([]float64, 0, len(out.Replicates))
+	out.NaN = 0
 	for _, v := range out.Replicates {
 		if math.IsNaN(v) {
 			out.NaN++
@@ -128,9 +144,8 @@ func Bootstrap(ctx context.Context, res *Result, r *Resampling) (*Interval, erro
 		}
 	}
 	slices.Sort(ok)
-	a := (1 - c.Level) / 2
+	a := (1 - level) / 2
 	out.Lo, out.Hi = percentile(ok, a), percentile(ok, 1-a)
-	return out, nil
 }
 
 // percentile returns the q-quantile of sorted x with numpy's default
@@ -169,22 +184,30 @@ func Permutation(ctx context.Context, res *Result, r *Resampling) (*Null, error)
 	if err != nil {
 		return nil, err
 	}
-	t := res.Table
-	obs, err := c.score(ctx, t)
+	obs, err := c.score(ctx, res.Table)
 	if err != nil {
 		return nil, err
 	}
-	rng := rand.New(c.Src)
+	out := &Null{Observed: obs, Scores: make([]float64, c.Replicates)}
+	if err := c.permuteInto(ctx, res.Table, c.Src, out.Scores); err != nil {
+		return nil, err
+	}
+	out.P = pValue(obs, out.Scores)
+	return out, nil
+}
+
+// permuteInto fills dst with the scores of t under random entry orders
+// drawn from src.
+func (c *Resampling) permuteInto(ctx context.Context, t *Table, src rand.Source, dst []float64) error {
+	rng := rand.New(src)
 	perm := make([]int, t.Entries)
 	for i := range perm {
 		perm[i] = i
 	}
 	pt := &Table{Entries: t.Entries, Rows: t.Rows, Counts: make([]int, len(t.Counts))}
-	out := &Null{Observed: obs, Scores: make([]float64, c.Replicates)}
-	ge := 0
-	for rep := range c.Replicates {
+	for rep := range dst {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return err
 		}
 		rng.Shuffle(len(perm), func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
 		for i, p := range perm {
@@ -192,16 +215,24 @@ func Permutation(ctx context.Context, res *Result, r *Resampling) (*Null, error)
 		}
 		v, err := c.score(ctx, pt)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		out.Scores[rep] = v
+		dst[rep] = v
+	}
+	return nil
+}
+
+// pValue returns (1 + #{null >= obs}) / (1 + len(null)), NaN for a NaN
+// observation (NaN replicates never count).
+func pValue(obs float64, null []float64) float64 {
+	if math.IsNaN(obs) {
+		return math.NaN()
+	}
+	ge := 0
+	for _, v := range null {
 		if v >= obs {
 			ge++
 		}
 	}
-	out.P = float64(1+ge) / float64(1+c.Replicates)
-	if math.IsNaN(obs) {
-		out.P = math.NaN()
-	}
-	return out, nil
+	return float64(1+ge) / float64(1+len(null))
 }

@@ -64,9 +64,19 @@ func (w *spearmanWork) init(rows int) {
 // i.e. sum c_jr q_j ρ_r / sqrt(sum n_j q_j² · sum T_r ρ_r²) with
 // centred ranks q, ρ (both have mean (N+1)/2).
 func (w *spearmanWork) score(t *Table, idx []int) float64 {
+	sxx, syy, sxy, n := w.sums(t, idx)
+	if n < 2 || sxx == 0 || syy == 0 {
+		return math.NaN()
+	}
+	return corrcoef(sxx, syy, sxy, n)
+}
+
+// sums returns the sums of squared and crossed centred ranks of entry
+// position (x) and best row (y) over the units of entries idx, and the
+// number of units.
+func (w *spearmanWork) sums(t *Table, idx []int) (sxx, syy, sxy, n float64) {
 	rows := t.Rows
 	clear(w.colTot)
-	var n float64
 	for _, i := range idx {
 		c := t.Counts[i*rows : (i+1)*rows]
 		for r, v := range c {
@@ -77,10 +87,10 @@ func (w *spearmanWork) score(t *Table, idx []int) float64 {
 		n += v
 	}
 	if n < 2 {
-		return math.NaN()
+		return 0, 0, 0, n
 	}
 	mean := (n + 1) / 2
-	var cum, syy float64
+	var cum float64
 	for r, v := range w.colTot {
 		rho := cum + (v+1)/2 - mean
 		w.colRnk[r] = rho
@@ -88,7 +98,6 @@ func (w *spearmanWork) score(t *Table, idx []int) float64 {
 		cum += v
 	}
 	cum = 0
-	var sxx, sxy float64
 	for _, i := range idx {
 		c := t.Counts[i*rows : (i+1)*rows]
 		var nj, dot float64
@@ -107,10 +116,7 @@ func (w *spearmanWork) score(t *Table, idx []int) float64 {
 		sxy += q * dot
 		cum += nj
 	}
-	if sxx == 0 || syy == 0 {
-		return math.NaN()
-	}
-	return corrcoef(sxx, syy, sxy, n)
+	return sxx, syy, sxy, n
 }
 
 // corrcoef finishes np.corrcoef(ranks, rowvar=False)[1, 0] as
