@@ -41,6 +41,33 @@
 // time stamp or host name: an interrupted-and-resumed study and an
 // uninterrupted one produce byte-identical files, markers included.
 //
+// # Fingerprints
+//
+// With Options.Fingerprint, a job is done only if its marker also records
+// the fingerprint of what it would be computed from now (package
+// provenance: parameters and input identities). A finished job whose
+// fingerprint differs, or whose marker has none (written before markers
+// had one), is stale: Run removes the marker and the outputs it lists
+// (RemoveOutputs), runs the job again and reports why (Event.Reasons on
+// Started, Summary.Redone), e.g. "alpha 100 -> 1e+06".
+//
+// # One configuration per output
+//
+// ClaimConfig claims an output directory for one configuration (a
+// fingerprint of the study's parameters). Workers of the same
+// configuration share the claim; a worker of another configuration is
+// refused with a *ConflictError naming the live worker and what differs, so
+// two configurations never write one output tree at once. Claims are lock
+// files (heartbeat, staleness) in a claims directory, checked and created
+// under a short-lived mutex lock, so the second of two starting workers
+// refuses.
+//
+// # Failures
+//
+// GroupFailures and FormatFailures report failed jobs grouped by their root
+// cause ("412 jobs failed: no space left on device"), instead of one line
+// per job.
+//
 // # Locks
 //
 // Workers that share an output directory (threads, processes, machines on a
@@ -58,7 +85,9 @@
 // The scheme relies only on O_EXCL creation, link and rename being atomic,
 // which holds on local file systems and on NFSv3/v4 (a lost link reply is
 // detected by the link count). Across machines, clocks must agree to well
-// within StaleAfter (run NTP), and a worker that stalls (SIGSTOP, swap
+// within StaleAfter (run NTP); a heartbeat more than MaxSkew (default
+// StaleAfter) in the future is invalid, and the lock stale, so a host
+// with a clock far ahead cannot hold a job for ever. A worker that stalls (SIGSTOP, swap
 // storm) for longer than StaleAfter may lose its lock: its heartbeat then
 // notices and Run cancels that job's context, and outputs written with
 // package atomicfile stay whole either way.
@@ -70,7 +99,10 @@
 // the job function, writes the done marker and unlocks. Options.Workers
 // bounds how many jobs run at once; it defaults to one, because each job's
 // solver is itself parallel over all cores. A failed job does not stop the
-// others: Run returns a joined error naming every failed job. Progress is
+// others: Run returns a joined error naming every failed job. Jobs left
+// undone because other live workers hold their locks are listed in
+// Summary.Held, and Summary.HeldError names each (job, lock file, host,
+// pid, heartbeat age); it matches ErrHeld. Progress is
 // reported through Options.Progress. Run returns only after every goroutine
 // it started has ended.
 //

@@ -40,6 +40,12 @@ type LockOptions struct {
 	// reclaimed. It must exceed Heartbeat; default 5 min (or 10 Heartbeats
 	// if that is longer).
 	StaleAfter time.Duration
+	// MaxSkew is how far in the future a heartbeat may lie (clocks of
+	// machines sharing a file system disagree a little) before the lock is
+	// judged invalid, and so stale: a lock written by a host whose clock
+	// ran ahead, or a corrupt time, would otherwise look live for ever.
+	// Default StaleAfter.
+	MaxSkew time.Duration
 	// Host names this machine in lock files; default os.Hostname(). Owners
 	// on the same Host (and PID namespace and boot) are checked for
 	// liveness by process id.
@@ -53,8 +59,14 @@ func (o LockOptions) withDefaults() (LockOptions, error) {
 	if o.StaleAfter == 0 {
 		o.StaleAfter = max(DefaultStaleAfter, 10*o.Heartbeat)
 	}
+	if o.MaxSkew == 0 {
+		o.MaxSkew = o.StaleAfter
+	}
 	if o.Heartbeat < 0 || o.StaleAfter <= o.Heartbeat {
 		return o, fmt.Errorf("jobs: lock options: want 0 < Heartbeat (%v) < StaleAfter (%v)", o.Heartbeat, o.StaleAfter)
+	}
+	if o.MaxSkew < 0 {
+		return o, fmt.Errorf("jobs: lock options: negative MaxSkew %v", o.MaxSkew)
 	}
 	if o.Host == "" {
 		o.Host = hostname()
@@ -116,16 +128,30 @@ func parseOwner(data []byte) (*Owner, error) {
 // LockedError describes a lock held by another worker. It matches ErrLocked
 // with errors.Is.
 type LockedError struct {
+	Key   string // the job's key, when Run took the lock for a job
 	Path  string
 	Owner *Owner        // nil if the lock file could not be parsed
 	Age   time.Duration // time since the owner's last heartbeat
 }
 
 func (e *LockedError) Error() string {
-	if e.Owner == nil {
-		return fmt.Sprintf("jobs: %s is locked by another worker (heartbeat %v ago)", e.Path, e.Age.Round(time.Millisecond))
+	return "jobs: " + e.Path + " is locked by " + e.holder()
+}
+
+// holder describes the lock's owner and heartbeat.
+func (e *LockedError) holder() string {
+	who := "another worker"
+	if e.Owner != nil {
+		who = fmt.Sprintf("host %s pid %d", e.Owner.Host, e.Owner.PID)
 	}
-	return fmt.Sprintf("jobs: %s is locked by host %s pid %d (heartbeat %v ago)", e.Path, e.Owner.Host, e.Owner.PID, e.Age.Round(time.Millisecond))
+	return who + " (" + heartbeatAge(e.Age) + ")"
+}
+
+func heartbeatAge(age time.Duration) string {
+	if age < 0 {
+		return fmt.Sprintf("heartbeat %v in the future", (-age).Round(time.Millisecond))
+	}
+	return fmt.Sprintf("heartbeat %v ago", age.Round(time.Millisecond))
 }
 
 // Is reports whether target is ErrLocked.
@@ -253,7 +279,9 @@ func inspect(path string, opts LockOptions) (*lockState, error) {
 		s.id = "x" + hex.EncodeToString(sum[:12])
 	}
 	s.age = time.Since(hb)
-	s.stale = s.age > opts.StaleAfter
+	// A heartbeat further in the future than clocks can disagree is
+	// invalid: its owner's clock is wrong, or the file is corrupt.
+	s.stale = s.age > opts.StaleAfter || s.age < -opts.MaxSkew
 	if !s.stale && s.owner != nil && s.owner.Host == opts.Host {
 		// Same machine: the owner is gone if the machine rebooted since,
 		// or if its process no longer exists in the same PID namespace.

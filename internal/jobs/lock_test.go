@@ -333,3 +333,30 @@ func TestLockTakersRace(t *testing.T) {
 	}
 	assertOnly(t, dir)
 }
+
+// TestLockFutureHeartbeatReclaimed checks that a lock whose heartbeat lies
+// further in the future than MaxSkew (a host with a wrong clock, a corrupt
+// time) is invalid and reclaimed, while one within the margin is held.
+func TestLockFutureHeartbeatReclaimed(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "job.lock")
+	writeStaleLock(t, path, -fastLock.StaleAfter/4) // within the default margin
+	_, err := TryLock(path, fastLock)
+	var le *LockedError
+	if !errors.As(err, &le) {
+		t.Fatalf("heartbeat slightly ahead: %v, want held", err)
+	}
+	if !strings.Contains(err.Error(), "in the future") || !strings.Contains(err.Error(), "elsewhere.example") {
+		t.Errorf("error %q does not say the heartbeat is in the future", err)
+	}
+	writeStaleLock(t, path, -time.Hour)
+	l, err := TryLock(path, fastLock)
+	if err != nil {
+		t.Fatalf("heartbeat an hour ahead: %v, want reclaimed", err)
+	}
+	l.Unlock()
+	writeStaleLock(t, path, -time.Hour)
+	if _, err := TryLock(path, LockOptions{Heartbeat: fastLock.Heartbeat, StaleAfter: fastLock.StaleAfter, MaxSkew: 2 * time.Hour}); !errors.Is(err, ErrLocked) {
+		t.Errorf("heartbeat an hour ahead, MaxSkew 2h: %v, want held", err)
+	}
+}

@@ -15,17 +15,22 @@ import (
 	"strings"
 
 	"github.com/brainhierarchy/bhscore/internal/atomicfile"
+	"github.com/brainhierarchy/bhscore/internal/provenance"
 	"golang.org/x/sync/errgroup"
 )
 
-// markerVersion is the format version written in done markers.
-const markerVersion = 1
+// markerVersion is the format version written in done markers: 2 adds the
+// fingerprint. Version 1 markers are still read (they have none).
+const markerVersion = 2
 
-// Marker is the content of a done marker: the outputs of a finished job.
-// Paths are relative to the marker's directory, with '/' separators, sorted.
+// Marker is the content of a done marker: the fingerprint of what the job
+// was computed from, if the run knew it, and the outputs of the finished
+// job. Paths are relative to the marker's directory, with '/' separators,
+// sorted.
 type Marker struct {
-	Version int            `json:"version"`
-	Outputs []MarkerOutput `json:"outputs"`
+	Version     int                     `json:"version"`
+	Fingerprint *provenance.Fingerprint `json:"fingerprint,omitempty"`
+	Outputs     []MarkerOutput          `json:"outputs"`
 }
 
 // MarkerOutput is one output file recorded in a Marker.
@@ -40,13 +45,13 @@ type MarkerOutput struct {
 // every regular file beneath it except temporary files (atomicfile.IsTemp)
 // and the marker itself. The marker has no time stamp, so the same outputs
 // give a byte-identical marker.
-func MarkDone(markerPath string, outputs []string) error {
-	return markDone(markerPath, outputs, "")
+func MarkDone(markerPath string, outputs []string, fp *provenance.Fingerprint) error {
+	return markDone(markerPath, outputs, fp, "")
 }
 
 // markDone is MarkDone that also leaves out the lock file lockPath and its
 // reclaim and stale companions, should they lie in an output directory.
-func markDone(markerPath string, outputs []string, lockPath string) error {
+func markDone(markerPath string, outputs []string, fp *provenance.Fingerprint, lockPath string) error {
 	absLock := ""
 	if lockPath != "" {
 		var err error
@@ -91,7 +96,7 @@ func markDone(markerPath string, outputs []string, lockPath string) error {
 			return fmt.Errorf("jobs: output of %s: %w", markerPath, err)
 		}
 	}
-	m := Marker{Version: markerVersion, Outputs: []MarkerOutput{}}
+	m := Marker{Version: markerVersion, Fingerprint: fp, Outputs: []MarkerOutput{}}
 	seen := map[string]bool{}
 	var unique []string
 	for _, f := range files {
@@ -215,7 +220,7 @@ func ReadMarker(markerPath string) (*Marker, error) {
 	if err := json.Unmarshal(data, &m); err != nil {
 		return nil, fmt.Errorf("jobs: marker %s: %w", markerPath, err)
 	}
-	if m.Version != markerVersion {
+	if m.Version != 1 && m.Version != markerVersion {
 		return nil, fmt.Errorf("jobs: marker %s: unknown version %d", markerPath, m.Version)
 	}
 	for _, o := range m.Outputs {
@@ -226,25 +231,88 @@ func ReadMarker(markerPath string) (*Marker, error) {
 	return &m, nil
 }
 
+// RemoveOutputs removes the done marker at markerPath, then every output
+// file it lists (files the job wrote), then the directories those leave
+// empty. A missing marker or output is not
+// an error. Run calls it, under the job's lock, before redoing a stale job,
+// so that no output of the old configuration survives next to new ones.
+func RemoveOutputs(markerPath string) error {
+	m, err := ReadMarker(markerPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err := os.Remove(markerPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("jobs: %w", err)
+	}
+	if err != nil {
+		return nil // unreadable marker: its outputs are unknown
+	}
+	base := filepath.Dir(markerPath)
+	dirs := map[string]bool{}
+	for _, o := range m.Outputs {
+		p := filepath.Join(base, filepath.FromSlash(o.Path))
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("jobs: removing stale output: %w", err)
+		}
+		dirs[filepath.Dir(p)] = true
+	}
+	// Remove the directories this left empty (os.Remove keeps others),
+	// deepest first.
+	list := slices.Collect(maps.Keys(dirs))
+	slices.SortFunc(list, func(a, b string) int { return len(b) - len(a) })
+	for _, d := range list {
+		os.Remove(d)
+	}
+	return nil
+}
+
 // ErrIncomplete is returned (wrapped) by Verify and CheckDone when an output
 // listed in a done marker is missing, has another size or another hash.
 var ErrIncomplete = errors.New("job output incomplete")
 
+// ErrStale is returned (wrapped in a *StaleError) by CheckFingerprint when
+// a job is done but was computed from something else than it would be now.
+var ErrStale = errors.New("job output stale")
+
+// StaleError says why a finished job's outputs no longer match its
+// fingerprint. It matches ErrStale with errors.Is.
+type StaleError struct {
+	Marker  string
+	Reasons []string // provenance.Diff of the recorded and the current fingerprint
+}
+
+func (e *StaleError) Error() string {
+	return "jobs: marker " + e.Marker + ": " + ErrStale.Error() + ": " + strings.Join(e.Reasons, "; ")
+}
+
+// Is reports whether target is ErrStale.
+func (e *StaleError) Is(target error) bool { return target == ErrStale }
+
 // CheckDone returns nil if the marker at markerPath exists, parses, and every
 // output it lists is a regular file of the recorded size. It reads no file
 // contents.
-func CheckDone(markerPath string) error { return check(markerPath, false) }
+func CheckDone(markerPath string) error { return check(markerPath, nil, false, false) }
 
 // Done reports whether CheckDone(markerPath) succeeds.
 func Done(markerPath string) bool { return CheckDone(markerPath) == nil }
 
 // Verify is CheckDone that also recomputes each output's SHA-256.
-func Verify(markerPath string) error { return check(markerPath, true) }
+func Verify(markerPath string) error { return check(markerPath, nil, false, true) }
 
-func check(markerPath string, hash bool) error {
+// CheckFingerprint is CheckDone (Verify if verify is set) that also
+// requires the marker to record fingerprint fp: a marker without one (an
+// older bhscore's) or with another gives a *StaleError saying what changed.
+func CheckFingerprint(markerPath string, fp *provenance.Fingerprint, verify bool) error {
+	return check(markerPath, fp, true, verify)
+}
+
+func check(markerPath string, fp *provenance.Fingerprint, checkFP, hash bool) error {
 	m, err := ReadMarker(markerPath)
 	if err != nil {
 		return err
+	}
+	if checkFP && (m.Fingerprint == nil || !m.Fingerprint.Equal(fp)) {
+		return &StaleError{Marker: markerPath, Reasons: provenance.Diff(m.Fingerprint, fp)}
 	}
 	base := filepath.Dir(markerPath)
 	for _, o := range m.Outputs {

@@ -25,7 +25,7 @@ func TestMarker(t *testing.T) {
 	if Done(marker) {
 		t.Fatal("Done before MarkDone")
 	}
-	if err := MarkDone(marker, []string{out, extra}); err != nil {
+	if err := MarkDone(marker, []string{out, extra}, nil); err != nil {
 		t.Fatal(err)
 	}
 	first, _ := os.ReadFile(marker)
@@ -50,7 +50,7 @@ func TestMarker(t *testing.T) {
 		t.Fatalf("Done = %v, Verify = %v", Done(marker), Verify(marker))
 	}
 	// Same outputs, same marker bytes (no time stamps).
-	if err := MarkDone(marker, []string{extra, out}); err != nil {
+	if err := MarkDone(marker, []string{extra, out}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if second, _ := os.ReadFile(marker); !bytes.Equal(first, second) {
@@ -80,7 +80,7 @@ func TestMarker(t *testing.T) {
 	if Done(marker) {
 		t.Error("Done with a corrupt marker")
 	}
-	if err := MarkDone(marker, []string{filepath.Join(dir, "missing")}); err == nil {
+	if err := MarkDone(marker, []string{filepath.Join(dir, "missing")}, nil); err == nil {
 		t.Error("MarkDone of a missing output: no error")
 	}
 }

@@ -6,10 +6,14 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
+
+	"github.com/brainhierarchy/bhscore/internal/provenance"
 )
 
 // Options configures Run. The zero value needs only Dir (or both path
@@ -44,6 +48,15 @@ type Options struct {
 	// other worker released unfinished or left stale. Without Wait such jobs
 	// are reported Locked and left to their holder.
 	Wait bool
+
+	// Fingerprint, if not nil, returns what a job's outputs are computed
+	// from (see package provenance); Run calls it once per job, before
+	// checking the job. A job is then done only if its marker records an
+	// equal fingerprint: a finished job with another fingerprint, or with
+	// none (a marker of an older version), is stale, and Run removes its
+	// outputs (RemoveOutputs) and runs it again, saying why
+	// (Event.Reasons, Summary.Redone). An error fails the job.
+	Fingerprint func(Job) (*provenance.Fingerprint, error)
 
 	// Progress, if not nil, receives events. Calls are serialised and Done
 	// never decreases, so Progress needs no locking of its own; it must not
@@ -90,6 +103,9 @@ type Event struct {
 	Done, Total int
 	// Elapsed is the job function's run time, for Finished and Failed.
 	Elapsed time.Duration
+	// Reasons, for Started, says why a job that was done is run again
+	// (its outputs are stale or damaged); nil for a job never finished.
+	Reasons []string
 }
 
 // Summary counts the outcomes of Run over the shard's jobs.
@@ -101,6 +117,66 @@ type Summary struct {
 	Failed   int // failed or cancelled
 	// FailedKeys lists the keys of failed jobs, sorted.
 	FailedKeys []string
+	// Held lists, by key, the locks other workers held on this shard's
+	// jobs when Run returned (Locked of them); see HeldError.
+	Held []*LockedError
+	// Redone lists, by key, the jobs that were done but were run again
+	// by this call, and why.
+	Redone []Redo
+}
+
+// Redo is a finished job that was run again, and why: the differences
+// between its recorded and its current fingerprint, or damaged outputs.
+type Redo struct {
+	Key     string
+	Reasons []string
+}
+
+// ErrHeld is matched by the error of Summary.HeldError.
+var ErrHeld = errors.New("jobs held by other workers")
+
+// HeldError reports jobs left undone because other workers hold their
+// locks. It matches ErrHeld with errors.Is.
+type HeldError struct {
+	Held []*LockedError // by key
+}
+
+// maxListed bounds the jobs an error message lists one by one.
+const maxListed = 10
+
+func (e *HeldError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "jobs: %d %s held by other workers:", len(e.Held), plural(len(e.Held), "job", "jobs"))
+	for i, l := range e.Held {
+		if i == maxListed {
+			fmt.Fprintf(&b, " and %d more", len(e.Held)-maxListed)
+			break
+		}
+		if i > 0 {
+			b.WriteByte(';')
+		}
+		fmt.Fprintf(&b, " %s (lock %s, %s)", l.Key, l.Path, l.holder())
+	}
+	return b.String()
+}
+
+// Is reports whether target is ErrHeld.
+func (e *HeldError) Is(target error) bool { return target == ErrHeld }
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// HeldError returns a *HeldError naming every lock in s.Held, or nil if
+// no job was held by another worker.
+func (s Summary) HeldError() error {
+	if len(s.Held) == 0 {
+		return nil
+	}
+	return &HeldError{Held: s.Held}
 }
 
 // JobError is the error of one failed job.
@@ -169,6 +245,17 @@ func Run(ctx context.Context, list []Job, opts Options, fn func(context.Context,
 		locked := r.pass(ctx, pending)
 		if !opts.Wait || len(locked) == 0 || ctx.Err() != nil {
 			r.sum.Locked = len(locked)
+			for _, i := range locked {
+				t := &r.tasks[i]
+				var le *LockedError
+				if errors.As(t.lockErr, &le) {
+					held := *le
+					held.Key = t.job.Key()
+					t.held = &held
+				} else {
+					t.held = &LockedError{Key: t.job.Key(), Path: t.lock}
+				}
+			}
 			if opts.Wait {
 				for _, i := range locked {
 					r.emit(Event{Kind: Locked, Job: r.tasks[i].job, Err: r.tasks[i].lockErr}, true)
@@ -184,13 +271,18 @@ func Run(ctx context.Context, list []Job, opts Options, fn func(context.Context,
 	}
 
 	var errs []error
-	for _, t := range r.tasks {
+	for i := range r.tasks {
+		t := &r.tasks[i]
+		if t.held != nil {
+			r.sum.Held = append(r.sum.Held, t.held)
+		}
 		if t.err != nil {
 			errs = append(errs, t.err)
 			r.sum.FailedKeys = append(r.sum.FailedKeys, t.job.Key())
 		}
 	}
 	r.sum.Failed = len(errs)
+	slices.SortFunc(r.sum.Redone, func(a, b Redo) int { return strings.Compare(a.Key, b.Key) })
 	if err := ctx.Err(); err != nil {
 		return r.sum, errors.Join(append([]error{fmt.Errorf("jobs: run cancelled: %w", context.Cause(ctx))}, errs...)...)
 	}
@@ -203,8 +295,12 @@ func Run(ctx context.Context, list []Job, opts Options, fn func(context.Context,
 type task struct {
 	job          Job
 	marker, lock string
-	err          error // *JobError if failed
-	lockErr      error // last ErrLocked
+	fp           *provenance.Fingerprint
+	fpDone       bool         // fp computed (it is nil without Options.Fingerprint)
+	err          error        // *JobError if failed
+	lockErr      error        // last ErrLocked
+	held         *LockedError // the lock that kept the job undone
+	reasons      []string     // why a done job is run again
 }
 
 type runner struct {
@@ -273,11 +369,30 @@ func (r *runner) pass(ctx context.Context, idx []int) []int {
 	return out
 }
 
-func (r *runner) isDone(t *task) bool {
-	if r.opts.Verify {
-		return Verify(t.marker) == nil
+// status reports whether t is done; if not, reasons says why a job that was
+// done is not any more (nil for a job never finished).
+func (r *runner) status(t *task) (done bool, reasons []string) {
+	var err error
+	switch {
+	case r.opts.Fingerprint != nil:
+		err = CheckFingerprint(t.marker, t.fp, r.opts.Verify)
+	case r.opts.Verify:
+		err = Verify(t.marker)
+	default:
+		err = CheckDone(t.marker)
 	}
-	return Done(t.marker)
+	var se *StaleError
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.As(err, &se):
+		return false, se.Reasons
+	case errors.Is(err, fs.ErrNotExist) && !errors.Is(err, ErrIncomplete):
+		return false, nil // no marker
+	case errors.Is(err, ErrIncomplete):
+		return false, []string{"outputs missing or changed since the job finished"}
+	}
+	return false, []string{"unreadable done marker"}
 }
 
 // one handles a task and reports whether it was locked by another worker.
@@ -285,13 +400,24 @@ func (r *runner) one(ctx context.Context, t *task) (locked bool) {
 	if ctx.Err() != nil {
 		return false
 	}
-	if r.isDone(t) {
-		r.emit(Event{Kind: Skipped, Job: t.job}, true)
-		return false
-	}
 	fail := func(err error, elapsed time.Duration) {
 		t.err = &JobError{Key: t.job.Key(), Err: err}
 		r.emit(Event{Kind: Failed, Job: t.job, Err: t.err, Elapsed: elapsed}, true)
+	}
+	if r.opts.Fingerprint != nil && !t.fpDone {
+		fp, err := r.opts.Fingerprint(t.job)
+		if err != nil {
+			fail(fmt.Errorf("fingerprint: %w", err), 0)
+			return false
+		}
+		if fp == nil {
+			fp = &provenance.Fingerprint{}
+		}
+		t.fp, t.fpDone = fp, true
+	}
+	if done, _ := r.status(t); done {
+		r.emit(Event{Kind: Skipped, Job: t.job}, true)
+		return false
 	}
 	l, err := TryLock(t.lock, r.opts.Lock)
 	if errors.Is(err, ErrLocked) {
@@ -306,9 +432,19 @@ func (r *runner) one(ctx context.Context, t *task) (locked bool) {
 	// Errors from Unlock are ignored: the job's outcome is already decided,
 	// and a lock that could not be removed goes stale.
 	defer l.Unlock()
-	if r.isDone(t) { // finished by another worker since the first check
+	done, reasons := r.status(t)
+	if done { // finished by another worker since the first check
 		r.emit(Event{Kind: Skipped, Job: t.job}, true)
 		return false
+	}
+	t.reasons = reasons
+	if reasons != nil {
+		// Stale or damaged: no output of what it was computed from
+		// must survive beside the new ones.
+		if err := RemoveOutputs(t.marker); err != nil {
+			fail(fmt.Errorf("removing stale outputs: %w", err), 0)
+			return false
+		}
 	}
 	if err := os.Remove(t.marker); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		fail(fmt.Errorf("removing incomplete marker: %w", err), 0)
@@ -325,7 +461,7 @@ func (r *runner) one(ctx context.Context, t *task) (locked bool) {
 		case <-jctx.Done():
 		}
 	}()
-	r.emit(Event{Kind: Started, Job: t.job}, false)
+	r.emit(Event{Kind: Started, Job: t.job, Reasons: t.reasons}, false)
 	start := time.Now()
 	err = r.fn(jctx, t.job)
 	elapsed := time.Since(start)
@@ -344,13 +480,18 @@ func (r *runner) one(ctx context.Context, t *task) (locked bool) {
 		if o, ok := t.job.(Outputter); ok {
 			outs = o.Outputs()
 		}
-		if err = markDone(t.marker, outs, t.lock); err != nil {
+		if err = markDone(t.marker, outs, t.fp, t.lock); err != nil {
 			err = fmt.Errorf("marking done: %w", err)
 		}
 	}
 	if err != nil {
 		fail(err, elapsed)
 		return false
+	}
+	if t.reasons != nil {
+		r.mu.Lock()
+		r.sum.Redone = append(r.sum.Redone, Redo{Key: t.job.Key(), Reasons: t.reasons})
+		r.mu.Unlock()
 	}
 	r.emit(Event{Kind: Finished, Job: t.job, Elapsed: elapsed}, true)
 	return false
