@@ -54,6 +54,14 @@
 // (a number where a vector is needed, an unterminated quote) give ErrSyntax.
 // Save writes ctime and ctime_epoch but not bdpy's callstack entries.
 //
+// # Non-finite values
+//
+// Select returns NaN and infinite values as stored, as bdpy does.
+// SelectFinite (and CheckFinite for a matrix in hand) refuses them with a
+// *NonFiniteError naming the file, the selector, the trial and the dataset
+// column of the first one, and how many there are: the analyses use it by
+// default, because one NaN voxel turns every model of its ROI into NaN.
+//
 // A File is safe for concurrent use (all HDF5 access is serialised by
 // internal/h5).
 package fmri
