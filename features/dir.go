@@ -192,8 +192,17 @@ func (d *Dir) Path(layer, stem string) string {
 // Layer.CheckFinite). With a feature-index file the index's units are
 // selected; a layer missing from the index is an error.
 func (d *Dir) Layer(ctx context.Context, name string) (*Layer, error) {
+	return d.Rows(ctx, name, 0, len(d.labels))
+}
+
+// Rows reads the files of images [r0, r1) of the layer, in parallel, like
+// Layer. Each file's unit shape must equal that of the layer's first image.
+func (d *Dir) Rows(ctx context.Context, name string, r0, r1 int) (*Layer, error) {
 	if _, ok := slices.BinarySearch(d.layers, name); !ok {
 		return nil, &Error{File: d.root, Layer: name, Err: ErrNoLayer}
+	}
+	if r0 < 0 || r1 > len(d.labels) || r0 >= r1 {
+		return nil, &Error{File: d.root, Layer: name, Err: fmt.Errorf("rows [%d, %d) out of range [0, %d)", r0, r1, len(d.labels))}
 	}
 	var sel []int
 	if d.index != nil {
@@ -214,23 +223,28 @@ func (d *Dir) Layer(ctx context.Context, name string) (*Layer, error) {
 	units := prod(shape)
 	l := &Layer{
 		Name:        name,
-		Labels:      slices.Clone(d.labels),
+		Labels:      slices.Clone(d.labels[r0:r1]),
 		Shape:       shape,
 		SourceShape: shape,
-		Data:        make([]float32, len(d.labels)*units),
+		Data:        make([]float32, (r1-r0)*units),
 	}
-	copy(l.Data, row0)
+	start := r0
+	if r0 == 0 {
+		copy(l.Data, row0)
+		start = 1
+	}
+	row0 = nil
 
-	errs := make([]error, len(d.labels))
+	errs := make([]error, r1-r0)
 	var g errgroup.Group
 	g.SetLimit(d.work)
-	for i := 1; i < len(d.labels); i++ {
+	for i := start; i < r1; i++ {
 		if err := ctxErr(ctx); err != nil {
 			break
 		}
 		g.Go(func() error {
 			if err := ctxErr(ctx); err != nil {
-				errs[i] = err
+				errs[i-r0] = err
 				return nil
 			}
 			p := d.Path(name, d.labels[i])
@@ -240,10 +254,10 @@ func (d *Dir) Layer(ctx context.Context, name string) (*Layer, error) {
 					Err: fmt.Errorf("%w: %s has shape 1x%s, %s has 1x%s", ErrMismatch, d.varNm, dimStr(s), first, dimStr(shape))}
 			}
 			if err != nil {
-				errs[i] = err
+				errs[i-r0] = err
 				return nil
 			}
-			copy(l.Row(i), row)
+			copy(l.Row(i-r0), row)
 			return nil
 		})
 	}

@@ -35,16 +35,28 @@
 //
 //	offset   size  field
 //	0        8     magic "BHSCFEAT"
-//	8        4     version (1)
+//	8        4     version (2; 1 for row-blocked files of earlier releases)
 //	12       4     flags (0)
 //	16       8     header length H
 //	24       4     CRC-32C of the header
 //	28       4     CRC-32C of bytes 0-27
 //	32       H     header: layer name; unit shape; source shape and
 //	               feature index (when units were selected); labels;
-//	               rows per block; block table {offset, stored length,
-//	               codec (0 raw, 1 LZ4), CRC-32C of the stored bytes}
-//	32+H     ...   blocks of whole rows, float32 little-endian, C order
+//	               v2: unit order (C or Fortran), rows per tile R, units
+//	               per unit block U, tile table; v1: rows per block, block
+//	               table. Each entry: {offset, stored length, codec
+//	               (0 raw, 1 LZ4), CRC-32C of the stored bytes}
+//	32+H     ...   v2: tiles of R rows x U units, all tiles of unit block 0
+//	               (every image), then unit block 1, ...; v1: blocks of
+//	               whole rows. float32 little-endian, row-major
+//
+// A unit block of every image is one contiguous byte range, so analyses
+// that stream a layer too large for memory read it block by block with
+// Columns (OpenColumns reads any store that way, through a scratch file
+// when needed). Version 2 files hold units in Fortran order by default,
+// the order the encoding analyses use (PackOptions.COrder). Pack converts
+// a bdpy directory in one pass over its files, holding a few rows at a
+// time (PackOptions.Memory).
 //
 // Every size in a header is checked against the file size before anything
 // is allocated, and every checksum is verified on load. Pack writes each

@@ -1,9 +1,11 @@
 package features
 
 import (
+	"context"
 	"encoding/binary"
 	"hash/crc32"
 	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -99,6 +101,21 @@ func TestWriteFuzzSeeds(t *testing.T) {
 			write("conv-badblock", c)
 		}
 	}
+	// Version 2: Fortran order, 3 x 2 tiles.
+	conv := seeds["conv"]
+	v2 := filepath.Join(t.TempDir(), "v2"+PackExt)
+	read := func(_ context.Context, r0, r1 int) (*Layer, error) { return conv.slice(r0, r1) }
+	if err := writeLayer2(context.Background(), read, metaOf(conv, conv.Labels, Fortran), tiling{rows: 3, units: 3}, v2); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(v2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write("v2", b)
+	c := append([]byte(nil), b...)
+	c[len(c)-2] ^= 0xff
+	write("v2-badtile", c)
 	write("hostile", hostile([]int{1 << 40}, 1))
 	write("empty", nil)
 }

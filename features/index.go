@@ -94,3 +94,23 @@ func (x *indexed) Layer(ctx context.Context, name string) (*Layer, error) {
 	}
 	return l.Select(sel)
 }
+
+// Rows reads images [r0, r1) of the underlying store (all of the layer if
+// it is not a RowReader) and selects the index's units.
+func (x *indexed) Rows(ctx context.Context, name string, r0, r1 int) (*Layer, error) {
+	sel, ok := x.idx[name]
+	if !ok {
+		return nil, &Error{Layer: name, Err: errors.New("layer missing from the feature index")}
+	}
+	var l *Layer
+	var err error
+	if rr, ok := x.Store.(RowReader); ok {
+		l, err = rr.Rows(ctx, name, r0, r1)
+	} else if l, err = x.Store.Layer(ctx, name); err == nil {
+		l, err = l.slice(r0, r1)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return l.Select(sel)
+}

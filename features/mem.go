@@ -62,3 +62,13 @@ func (m *Mem) Layer(ctx context.Context, name string) (*Layer, error) {
 	}
 	return l, ctxErr(ctx)
 }
+
+// Rows returns images [r0, r1) of the named layer, sharing the stored
+// values.
+func (m *Mem) Rows(ctx context.Context, name string, r0, r1 int) (*Layer, error) {
+	l, err := m.Layer(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	return l.slice(r0, r1)
+}

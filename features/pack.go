@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -33,20 +32,48 @@ type manifest struct {
 
 // PackOptions configures Pack. The zero value is valid.
 type PackOptions struct {
-	// BlockBytes is the raw size each compressed block aims for
-	// (whole rows; at least one row). Default 1 MiB.
+	// Version is the file format written: 0 or 2 for the unit-blocked
+	// format (version 2), 1 for the row-blocked format of earlier
+	// releases. Both are read.
+	Version int
+	// BlockBytes is the raw size each compressed block (version 1: whole
+	// rows) or tile (version 2) aims for. Default 1 MiB.
 	BlockBytes int
+	// BlockUnits is the number of units per unit block of a version 2
+	// file (fewer for a smaller layer; more when Memory limits the rows
+	// per tile). Default 4096.
+	BlockUnits int
+	// COrder stores the units of a version 2 file in C order. By default
+	// they are in Fortran order, the order in which the encoding analyses
+	// stream units (Columns); loading whole layers or units picked by a
+	// feature index does not depend on it.
+	COrder bool
+	// Memory bounds the bytes of source rows a version 2 Pack holds at
+	// once, if src implements RowReader. Default 256 MiB.
+	Memory int64
 	// Progress, if not nil, is called after each layer with the layer
 	// name, the number of layers done and the total; skipped reports a
 	// layer that was already packed and valid.
 	Progress func(layer string, done, total int, skipped bool)
 }
 
+// RowReader is implemented by stores that read a range of images of a
+// layer without loading all of it (Dir, Packed, Mem). Pack uses it to
+// bound its memory.
+type RowReader interface {
+	// Rows returns images [r0, r1) of the layer (in Labels order).
+	Rows(ctx context.Context, layer string, r0, r1 int) (*Layer, error)
+}
+
 // Pack writes every layer of src into dir as one packed file per layer
-// (<layer>.bhfeat: float32 values in LZ4-compressed blocks with CRC-32C
+// (<layer>.bhfeat: float32 values in LZ4-compressed tiles with CRC-32C
 // checksums, and a checksummed header holding the shape and the labels),
-// then a manifest. Layers are loaded one at a time, so memory is bounded
-// by the largest layer.
+// then a manifest. In the default format (version 2) each file is blocked
+// by units, so that a block of units of every image is one sequential read
+// (Columns); if src implements RowReader (a bdpy directory does), each
+// layer is converted in one pass over its files holding only a few rows at
+// a time (PackOptions.Memory), so no layer needs to fit in memory.
+// Otherwise layers are loaded one at a time.
 //
 // Each file is written to a temporary name and renamed, so an interrupted
 // Pack leaves no partial layer; calling Pack again resumes: a layer whose
@@ -73,31 +100,24 @@ func Pack(ctx context.Context, src Store, dir string, opts *PackOptions) error {
 			return err
 		}
 		path := filepath.Join(dir, name+PackExt)
-		if validPacked(path, name, labels) {
+		if validPacked(path, name, labels, o.Version) {
 			if o.Progress != nil {
 				o.Progress(name, k+1, len(layers), true)
 			}
 			continue
 		}
-		l, err := src.Layer(ctx, name)
-		if err != nil {
+		if err := packLayer(ctx, src, name, labels, path, &o); err != nil {
 			return err
-		}
-		if !slices.Equal(l.Labels, labels) {
-			return &Error{Layer: name, Err: fmt.Errorf("%w: layer labels differ from the store's", ErrMismatch)}
-		}
-		b, err := encodeLayer(l, o.BlockBytes)
-		if err != nil {
-			return &Error{File: path, Layer: name, Err: err}
-		}
-		if err := atomicfile.WriteBytes(path, b); err != nil {
-			return &Error{File: path, Layer: name, Err: err}
 		}
 		if o.Progress != nil {
 			o.Progress(name, k+1, len(layers), false)
 		}
 	}
-	m, err := json.MarshalIndent(manifest{Format: manifestFormat, Version: packVersion, Layers: layers, Labels: labels}, "", " ")
+	version := packVersion2
+	if o.Version == packVersion {
+		version = packVersion
+	}
+	m, err := json.MarshalIndent(manifest{Format: manifestFormat, Version: version, Layers: layers, Labels: labels}, "", " ")
 	if err != nil {
 		return err
 	}
@@ -108,20 +128,86 @@ func Pack(ctx context.Context, src Store, dir string, opts *PackOptions) error {
 	return nil
 }
 
+// packLayer writes one layer of src to path in the format o asks for.
+func packLayer(ctx context.Context, src Store, name string, labels []string, path string, o *PackOptions) error {
+	if o.Version != 0 && o.Version != packVersion && o.Version != packVersion2 {
+		return &Error{File: path, Layer: name, Err: fmt.Errorf("unknown packed format version %d", o.Version)}
+	}
+	checkLabels := func(l *Layer, want []string) error {
+		if !slices.Equal(l.Labels, want) {
+			return &Error{Layer: name, Err: fmt.Errorf("%w: layer labels differ from the store's", ErrMismatch)}
+		}
+		return nil
+	}
+	rr, streaming := src.(RowReader)
+	if o.Version == packVersion || !streaming {
+		l, err := src.Layer(ctx, name)
+		if err != nil {
+			return err
+		}
+		if err := checkLabels(l, labels); err != nil {
+			return err
+		}
+		if o.Version == packVersion {
+			b, err := encodeLayer(l, o.BlockBytes)
+			if err == nil {
+				err = atomicfile.WriteBytes(path, b)
+			}
+			if err != nil {
+				return &Error{File: path, Layer: name, Err: err}
+			}
+			return nil
+		}
+		rr = &Mem{layers: map[string]*Layer{name: l}, names: []string{name}, labels: labels}
+	}
+	first, err := rr.Rows(ctx, name, 0, 1)
+	if err != nil {
+		return err
+	}
+	if err := checkLabels(first, labels[:1]); err != nil {
+		return err
+	}
+	order := Fortran
+	if o.COrder {
+		order = C
+	}
+	m := metaOf(first, labels, order)
+	tl := chooseTiling(len(labels), first.Units(), o.BlockBytes, o.BlockUnits, o.Memory)
+	read := func(ctx context.Context, r0, r1 int) (*Layer, error) {
+		l, err := rr.Rows(ctx, name, r0, r1)
+		if err == nil {
+			err = checkLabels(l, labels[r0:r1])
+		}
+		return l, err
+	}
+	if err := writeLayer2(ctx, read, m, tl, path); err != nil {
+		var fe *Error
+		if errors.As(err, &fe) {
+			return err
+		}
+		return &Error{File: path, Layer: name, Err: err}
+	}
+	return nil
+}
+
 func safeName(s string) bool { return atomicfile.CheckName(s) == nil }
 
 // validPacked reports whether path holds an intact packed layer named name
-// with the given labels (every block checksum is verified).
-func validPacked(path, name string, labels []string) bool {
-	b, err := fsx.ReadFile(path)
+// with the given labels in the format version asks for (0 means 2);
+// every block checksum is verified, reading one block at a time.
+func validPacked(path, name string, labels []string, version int) bool {
+	f, ph, err := openHeader(path)
 	if err != nil {
 		return false
 	}
-	ph, err := readHeaderBytes(b)
-	if err != nil || ph.name != name || !slices.Equal(ph.labels, labels) {
+	defer f.Close()
+	if version == 0 {
+		version = packVersion2
+	}
+	if ph.name != name || !slices.Equal(ph.labels, labels) || ph.version != version {
 		return false
 	}
-	return ph.verify(b) == nil
+	return ph.verifyFile(f) == nil
 }
 
 // PackedOptions configures OpenPacked. The zero value is valid.
@@ -159,8 +245,8 @@ func OpenPacked(dir string, opts *PackedOptions) (*Packed, error) {
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, &Error{File: mpath, Err: fmt.Errorf("%w: %v", ErrFormat, err)}
 	}
-	if m.Format != manifestFormat || m.Version != packVersion {
-		return nil, &Error{File: mpath, Err: formatErr("format %q version %d, want %q version %d", m.Format, m.Version, manifestFormat, packVersion)}
+	if m.Format != manifestFormat || (m.Version != packVersion && m.Version != packVersion2) {
+		return nil, &Error{File: mpath, Err: formatErr("format %q version %d, want %q version %d or %d", m.Format, m.Version, manifestFormat, packVersion, packVersion2)}
 	}
 	if len(m.Layers) == 0 || len(m.Labels) == 0 ||
 		!slices.IsSorted(m.Layers) || !slices.IsSorted(m.Labels) {
@@ -203,23 +289,29 @@ func readHeaderFile(path string) (*packHeader, error) {
 		return nil, err
 	}
 	defer f.Close()
+	return readHeaderFrom(f)
+}
+
+// readHeaderFrom reads and validates the prefix and header of an open
+// packed layer file.
+func readHeaderFrom(f *os.File) (*packHeader, error) {
 	st, err := f.Stat()
 	if err != nil {
 		return nil, err
 	}
 	pre := make([]byte, prefixLen)
-	if _, err := io.ReadFull(f, pre); err != nil {
+	if _, err := f.ReadAt(pre, 0); err != nil {
 		return nil, formatErr("file too short (%d bytes) for a packed layer", st.Size())
 	}
-	hl, crc, err := parsePrefix(pre, st.Size())
+	hl, crc, v, err := parsePrefix(pre, st.Size())
 	if err != nil {
 		return nil, err
 	}
 	h := make([]byte, hl) // hl <= file size, checked by parsePrefix
-	if _, err := io.ReadFull(f, h); err != nil {
+	if _, err := f.ReadAt(h, prefixLen); err != nil {
 		return nil, formatErr("header truncated: %v", err)
 	}
-	return parseHeader(h, crc, st.Size())
+	return parseHeader(h, crc, v, st.Size())
 }
 
 // Dir returns the directory the store was opened on.
@@ -242,21 +334,56 @@ func (p *Packed) Layer(ctx context.Context, name string) (*Layer, error) {
 	if err := ctxErr(ctx); err != nil {
 		return nil, err
 	}
+	return p.Rows(ctx, name, 0, len(p.labels))
+}
+
+// Rows reads images [r0, r1) of one packed layer, verifying the checksums
+// of the blocks it reads. A version 2 file is read tile by tile, holding
+// only the result and one tile per worker; a version 1 file is read whole.
+func (p *Packed) Rows(ctx context.Context, name string, r0, r1 int) (*Layer, error) {
+	if _, ok := slices.BinarySearch(p.layers, name); !ok {
+		return nil, &Error{File: p.dir, Layer: name, Err: ErrNoLayer}
+	}
+	if r0 < 0 || r1 > len(p.labels) || r0 >= r1 {
+		return nil, &Error{File: p.dir, Layer: name, Err: fmt.Errorf("rows [%d, %d) out of range [0, %d)", r0, r1, len(p.labels))}
+	}
+	if err := ctxErr(ctx); err != nil {
+		return nil, err
+	}
 	path := p.path(name)
-	b, err := fsx.ReadFile(path)
+	l, err := p.rows(path, name, r0, r1)
 	if err != nil {
 		return nil, &Error{File: path, Layer: name, Err: err}
 	}
-	ph, err := readHeaderBytes(b)
-	if err == nil {
-		err = p.check(ph, name)
-	}
+	return l, nil
+}
+
+func (p *Packed) rows(path, name string, r0, r1 int) (*Layer, error) {
+	f, ph, err := openHeader(path)
 	if err != nil {
-		return nil, &Error{File: path, Layer: name, Err: err}
+		return nil, err
+	}
+	defer f.Close()
+	if err := p.check(ph, name); err != nil {
+		return nil, err
+	}
+	if ph.version == packVersion2 {
+		return ph.readRows(f, r0, r1, p.work)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	b := make([]byte, st.Size())
+	if _, err := f.ReadAt(b, 0); err != nil {
+		return nil, err
 	}
 	l, err := ph.decode(b, p.work)
-	if err != nil {
-		return nil, &Error{File: path, Layer: name, Err: err}
+	if err != nil || (r0 == 0 && r1 == l.Rows()) {
+		return l, err
 	}
+	n := l.Units()
+	l.Labels = l.Labels[r0:r1:r1]
+	l.Data = slices.Clone(l.Data[r0*n : r1*n])
 	return l, nil
 }

@@ -13,7 +13,9 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// Packed layer file format, version 1. All integers little-endian.
+// Packed layer file format, version 1 (rows in blocks; still read, written
+// with PackOptions.Version 1). Version 2 (unit-blocked tiles) is described
+// in packed2.go. All integers little-endian.
 //
 //	prefix (32 bytes)
 //	  0  8  magic "BHSCFEAT"
@@ -37,11 +39,13 @@ import (
 const (
 	packMagic   = "BHSCFEAT"
 	packVersion = 1
-	prefixLen   = 32
-	blockEntry  = 8 + 4 + 1 + 4
-	codecRaw    = 0
-	codecLZ4    = 1
-	maxRank     = 32
+	// packVersion2 is the unit-blocked format (packed2.go).
+	packVersion2 = 2
+	prefixLen    = 32
+	blockEntry   = 8 + 4 + 1 + 4
+	codecRaw     = 0
+	codecLZ4     = 1
+	maxRank      = 32
 	// lz4MaxRatio bounds how many bytes an LZ4 block can expand to per
 	// stored byte (each extra length byte adds at most 255 bytes).
 	lz4MaxRatio = 255
@@ -62,14 +66,19 @@ type blockInfo struct {
 
 // packHeader is the decoded header of a packed layer file.
 type packHeader struct {
+	version     int
 	name        string
 	shape       []int
 	sourceShape []int
 	index       []int
 	labels      []string
-	rowsPerBlk  int
-	blocks      []blockInfo
+	rowsPerBlk  int         // rows per block (v1) or per tile (v2)
+	blocks      []blockInfo // v1: row blocks; v2: tiles, unit block major
 	dataOff     int64
+
+	// Version 2 only.
+	order       Order // order of the units along a file row
+	unitsPerBlk int   // units per unit block
 }
 
 func formatErr(format string, args ...any) error {
@@ -77,25 +86,26 @@ func formatErr(format string, args ...any) error {
 }
 
 // parsePrefix checks the 32-byte prefix against the file size and returns
-// the header length.
-func parsePrefix(p []byte, size int64) (int64, uint32, error) {
+// the header length, its checksum and the format version.
+func parsePrefix(p []byte, size int64) (int64, uint32, int, error) {
 	if len(p) < prefixLen || size < prefixLen {
-		return 0, 0, formatErr("file too short (%d bytes) for a packed layer", size)
+		return 0, 0, 0, formatErr("file too short (%d bytes) for a packed layer", size)
 	}
 	if string(p[:8]) != packMagic {
-		return 0, 0, formatErr("not a packed feature layer (bad magic)")
+		return 0, 0, 0, formatErr("not a packed feature layer (bad magic)")
 	}
 	if crc32.Checksum(p[:28], castagnoli) != binary.LittleEndian.Uint32(p[28:]) {
-		return 0, 0, formatErr("prefix checksum mismatch")
+		return 0, 0, 0, formatErr("prefix checksum mismatch")
 	}
-	if v := binary.LittleEndian.Uint32(p[8:]); v != packVersion {
-		return 0, 0, formatErr("unsupported version %d (this library reads %d)", v, packVersion)
+	v := binary.LittleEndian.Uint32(p[8:])
+	if v != packVersion && v != packVersion2 {
+		return 0, 0, 0, formatErr("unsupported version %d (this library reads %d and %d)", v, packVersion, packVersion2)
 	}
 	h := binary.LittleEndian.Uint64(p[16:])
 	if h > uint64(size-prefixLen) {
-		return 0, 0, formatErr("header length %d exceeds file size %d", h, size)
+		return 0, 0, 0, formatErr("header length %d exceeds file size %d", h, size)
 	}
-	return int64(h), binary.LittleEndian.Uint32(p[24:]), nil
+	return int64(h), binary.LittleEndian.Uint32(p[24:]), int(v), nil
 }
 
 type cursor struct {
@@ -178,8 +188,9 @@ func (c *cursor) dims(limit uint64) []int {
 	return d
 }
 
-// parseHeader decodes and validates a header against the file size.
-func parseHeader(h []byte, crc uint32, size int64) (*packHeader, error) {
+// parseHeader decodes and validates a header of the given format version
+// against the file size.
+func parseHeader(h []byte, crc uint32, version int, size int64) (*packHeader, error) {
 	if crc32.Checksum(h, castagnoli) != crc {
 		return nil, formatErr("header checksum mismatch")
 	}
@@ -187,7 +198,7 @@ func parseHeader(h []byte, crc uint32, size int64) (*packHeader, error) {
 	// No layer can hold more raw bytes than its data section expands to.
 	maxRaw := uint64(size-dataOff)*lz4MaxRatio + 64
 	c := &cursor{b: h}
-	ph := &packHeader{dataOff: dataOff}
+	ph := &packHeader{dataOff: dataOff, version: version}
 	ph.name = c.str()
 	ph.shape = c.dims(maxRaw / 4)
 	ph.sourceShape = c.dims(math.MaxInt32)
@@ -209,7 +220,13 @@ func parseHeader(h []byte, crc uint32, size int64) (*packHeader, error) {
 			ph.labels[i] = c.str()
 		}
 	}
+	if version == packVersion2 {
+		ph.order = Order(c.u8())
+	}
 	ph.rowsPerBlk = int(c.u32())
+	if version == packVersion2 {
+		ph.unitsPerBlk = int(c.u32())
+	}
 	nb := c.count(blockEntry)
 	if c.err != nil {
 		return nil, c.err
@@ -234,7 +251,11 @@ func parseHeader(h []byte, crc uint32, size int64) (*packHeader, error) {
 	if ph.rowsPerBlk <= 0 {
 		return nil, formatErr("rows per block %d", ph.rowsPerBlk)
 	}
-	if want := (rows + ph.rowsPerBlk - 1) / ph.rowsPerBlk; nb != want {
+	if version == packVersion2 {
+		if err := ph.checkTiling(nb); err != nil {
+			return nil, err
+		}
+	} else if want := (rows + ph.rowsPerBlk - 1) / ph.rowsPerBlk; nb != want {
 		return nil, formatErr("%d blocks for %d rows of %d per block", nb, rows, ph.rowsPerBlk)
 	}
 	ph.blocks = make([]blockInfo, nb)
@@ -253,7 +274,7 @@ func parseHeader(h []byte, crc uint32, size int64) (*packHeader, error) {
 		}
 		b.stored = int(st)
 		off += int64(st)
-		raw := uint64(ph.blockRows(k)) * units * 4
+		raw := ph.blockRaw(k)
 		switch b.codec {
 		case codecRaw:
 			if raw != uint64(st) {
@@ -284,11 +305,25 @@ func (ph *packHeader) blockRows(k int) int {
 	return min(ph.rowsPerBlk, ph.rows()-r0)
 }
 
+// blockRaw returns the raw size in bytes of block (v1) or tile (v2) k.
+func (ph *packHeader) blockRaw(k int) uint64 {
+	if ph.version == packVersion2 {
+		t := ph.tile(k)
+		return uint64(t.r1-t.r0) * uint64(t.u1-t.u0) * 4
+	}
+	return uint64(ph.blockRows(k)) * uint64(ph.units()) * 4
+}
+
 // decodeBlock checks block k's checksum in file and expands it into dst
 // (its raw bytes).
 func (ph *packHeader) decodeBlock(file []byte, k int, dst []byte) error {
 	b := ph.blocks[k]
-	src := file[b.off : b.off+int64(b.stored)]
+	return ph.expand(k, file[b.off:b.off+int64(b.stored)], dst)
+}
+
+// expand checks the stored bytes src of block k and expands them into dst.
+func (ph *packHeader) expand(k int, src, dst []byte) error {
+	b := ph.blocks[k]
 	if crc32.Checksum(src, castagnoli) != b.crc {
 		return formatErr("block %d checksum mismatch", k)
 	}
@@ -418,14 +453,17 @@ func decodeLayer(file []byte, workers int) (*Layer, error) {
 
 func readHeaderBytes(file []byte) (*packHeader, error) {
 	size := int64(len(file))
-	hl, crc, err := parsePrefix(file, size)
+	hl, crc, v, err := parsePrefix(file, size)
 	if err != nil {
 		return nil, err
 	}
-	return parseHeader(file[prefixLen:prefixLen+hl], crc, size)
+	return parseHeader(file[prefixLen:prefixLen+hl], crc, v, size)
 }
 
 func (ph *packHeader) decode(file []byte, workers int) (*Layer, error) {
+	if ph.version == packVersion2 {
+		return ph.readRows(bytesReaderAt(file), 0, ph.rows(), workers)
+	}
 	units := ph.units()
 	l := &Layer{
 		Name:        ph.name,

@@ -146,7 +146,7 @@ func TestPackResume(t *testing.T) {
 		t.Fatal("OpenPacked of an unfinished store succeeded")
 	}
 	var skipped []string
-	err = Pack(ctx, src, dir, &PackOptions{Progress: func(layer string, done, total int, skip bool) {
+	err = Pack(ctx, src, dir, &PackOptions{Version: 1, Progress: func(layer string, done, total int, skip bool) {
 		if skip {
 			skipped = append(skipped, layer)
 		}

@@ -201,3 +201,15 @@ func ctxErr(ctx context.Context) error {
 		return nil
 	}
 }
+
+// slice returns rows [r0, r1) of l, sharing its values.
+func (l *Layer) slice(r0, r1 int) (*Layer, error) {
+	if r0 < 0 || r1 > l.Rows() || r0 >= r1 {
+		return nil, &Error{Layer: l.Name, Err: fmt.Errorf("rows [%d, %d) out of range [0, %d)", r0, r1, l.Rows())}
+	}
+	c := *l
+	n := l.Units()
+	c.Labels = l.Labels[r0:r1:r1]
+	c.Data = l.Data[r0*n : r1*n : r1*n]
+	return &c, nil
+}
