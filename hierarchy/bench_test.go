@@ -93,3 +93,54 @@ func BenchmarkStudy(b *testing.B) {
 		}
 	})
 }
+
+// publishedLayers is the number of layers of each of the 29 published
+// networks (BHscore settings.json, in its order).
+var publishedLayers = []int{8, 8, 8, 8, 9, 9, 60, 80, 84, 99, 18, 35, 52, 6, 6, 12, 13, 15, 21, 46, 10, 10, 15, 21, 15, 6, 6, 6, 19}
+
+// studyNetworks builds the published study's shape from synthetic tables:
+// each network's decoding table (layers × 5 ROIs, 3,000 units per layer)
+// and encoding table (5 ROIs × layers, 3,000 voxels per ROI).
+func studyNetworks(b *testing.B) []Network {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var nets []Network
+	for _, L := range publishedLayers {
+		dec := &Result{Layers: make([]Layer, L), Table: &Table{Entries: L, Rows: 5, Counts: make([]int, L*5)}}
+		for i := range L {
+			dec.Layers[i].Units = 3000
+			for range 1500 {
+				r := min(4, max(0, int(math.Round(float64(i)/float64(L-1)*4+rng.NormFloat64()))))
+				dec.Table.Counts[i*5+r]++
+			}
+		}
+		enc := &Result{Layers: make([]Layer, 5), Table: &Table{Entries: 5, Rows: L, Counts: make([]int, 5*L)}}
+		for i := range 5 {
+			enc.Layers[i].Units = 3000
+			for range 1500 {
+				r := min(L-1, max(0, int(math.Round(float64(i)/4*float64(L-1)+rng.NormFloat64()*float64(L)/5))))
+				enc.Table.Counts[i*L+r]++
+			}
+		}
+		sel, err := SelectLayers(context.Background(), dec.Table, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		nets = append(nets, Network{Decoding: dec, Encoding: enc, DecodingScore: sel.Score, EncodingScore: enc.Table.Spearman()})
+	}
+	return nets
+}
+
+// BenchmarkUncertaintiesPublished runs Uncertainties on the shape of the
+// published 29-network study with 20 bootstrap replicates and 20
+// permutations (the cost is linear in both; the default of 1,000 each
+// costs 50 times as much), exact 5-layer selection for decoding.
+func BenchmarkUncertaintiesPublished(b *testing.B) {
+	nets := studyNetworks(b)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Uncertainties(ctx, nets, &Uncertainty{Bootstrap: 20, Permutations: 20, Src: rand.NewPCG(1, 2)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -148,6 +148,12 @@ func (s *Selection) resolve() (Selection, error) {
 // depend on the other layers, so scoring subsets of the table is
 // equivalent). t's entries are the network's layers in order.
 func SelectLayers(ctx context.Context, t *Table, s *Selection) (*Selected, error) {
+	return selectLayers(ctx, t, s, true)
+}
+
+// selectLayers is SelectLayers; keep false leaves Exact's Scores and
+// Draws nil (resampling needs only the score).
+func selectLayers(ctx context.Context, t *Table, s *Selection, keep bool) (*Selected, error) {
 	c, err := s.resolve()
 	if err != nil {
 		return nil, err
@@ -166,7 +172,7 @@ func SelectLayers(ctx context.Context, t *Table, s *Selection) (*Selected, error
 	idx[0], idx[len(idx)-1] = 0, L-1
 	switch c.Method {
 	case Exact:
-		return exact(ctx, t, &w, idx, k, c.MaxSubsets)
+		return exact(ctx, t, &w, idx, k, c.MaxSubsets, keep)
 	case MonteCarlo, Numpy:
 		var choose func(n, size int) []int
 		if c.Method == Numpy {
@@ -231,14 +237,14 @@ func binomial(n, k, limit int) int {
 	return c
 }
 
-func exact(ctx context.Context, t *Table, w *spearmanWork, idx []int, k, limit int) (*Selected, error) {
+func exact(ctx context.Context, t *Table, w *spearmanWork, idx []int, k, limit int, keepAll bool) (*Selected, error) {
 	L := t.Entries
 	total := binomial(L-2, k, limit)
 	if total < 0 {
 		return nil, fmt.Errorf("%w: C(%d, %d) > %d", ErrTooManySubsets, L-2, k, limit)
 	}
 	out := &Selected{Subsets: total}
-	keep := total <= maxKeptSubsets
+	keep := keepAll && total <= maxKeptSubsets
 	if keep {
 		out.Scores = make([]float64, 0, total)
 		out.Draws = make([][]int, 0, total)

@@ -59,7 +59,7 @@ func (c *Resampling) score(ctx context.Context, t *Table) (float64, error) {
 	if c.Select == nil {
 		return t.Spearman(), nil
 	}
-	s, err := SelectLayers(ctx, t, c.Select)
+	s, err := selectLayers(ctx, t, c.Select, false)
 	if err != nil {
 		return 0, err
 	}

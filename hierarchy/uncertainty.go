@@ -120,7 +120,10 @@ func (u *Uncertainty) resolve() (Uncertainty, error) {
 	case !(c.Level > 0 && c.Level < 1):
 		return c, errors.New("hierarchy: confidence level outside (0, 1)")
 	}
-	if c.Select != nil {
+	if c.Select == nil {
+		c.Select = &Selection{} // the exact 5-layer expectation
+	}
+	{
 		sel := *c.Select
 		sel.RNG = nil
 		if sel.Method == MonteCarlo {
@@ -198,7 +201,7 @@ func Uncertainties(ctx context.Context, nets []Network, u *Uncertainty) ([]Netwo
 			rc := Resampling{}
 			if tk.enc {
 				res, d = n.Encoding, 1
-			} else if c.Select != nil {
+			} else {
 				sel := *c.Select
 				rc.Select = &sel
 			}
