@@ -17,15 +17,30 @@ import (
 // rhs(k) (selected columns in the order of S, then the bias), then solve;
 // the solution replaces the right-hand side.
 type subSolver[T linalg.Float] struct {
-	k  int // capacity: the largest number of selected columns
-	a  []T // the system, row-major upper triangle, leading dimension k+1 of the current system
-	r  []T // right-hand side, then solution
-	xs []T // gathered columns (fromColumns callers), k×m
-	rw linalg.RefineWork
+	k   int     // capacity: the largest number of selected columns
+	a   []T     // the system, row-major upper triangle, leading dimension k+1 of the current system
+	r   []T     // right-hand side, then solution
+	idx []int32 // selected columns and the bias (fromGram), or 0…k (fromColumns)
+	xs  []T     // gathered columns (fromColumns callers), k×m
+
+	// The refined float64 solve (mixed): the float32 rounding of a, ‖a‖∞,
+	// and whether they are current.
+	mixed  bool
+	a32    []float32
+	anrm   float64
+	rowsum []float64
+	ready  bool
+	rw     linalg.RefineWork
 }
 
 func newSubSolver[T linalg.Float](k int) *subSolver[T] {
-	return &subSolver[T]{k: k, a: make([]T, (k+1)*(k+1)), r: make([]T, k+1)}
+	s := &subSolver[T]{k: k, a: make([]T, (k+1)*(k+1)), r: make([]T, k+1), idx: make([]int32, k+1)}
+	if unsafe.Sizeof(T(0)) == 8 && linalg.Refine {
+		s.mixed = true
+		s.a32 = make([]float32, (k+1)*(k+1))
+		s.rowsum = make([]float64, k+1)
+	}
+	return s
 }
 
 // cols returns scratch for k gathered columns of length m (row-major,
@@ -45,18 +60,23 @@ func (s *subSolver[T]) rhs(k int) []T { return s.r[:k+1] }
 // leading dimension ld). Rows of g are read in ascending order, each
 // from its diagonal on, so the gather streams through g once.
 func (s *subSolver[T]) fromGram(g []T, ld, p int, idx []int32) {
-	k := len(idx)
-	K := k + 1
-	a := s.a[:K*K]
-	for r, i := range idx {
-		row := g[int(i)*ld : int(i)*ld+ld]
-		dst := a[r*K : r*K+K]
-		for c := r; c < k; c++ {
-			dst[c] = row[idx[c]]
-		}
-		dst[k] = row[p]
+	K := len(idx) + 1
+	all := s.idx[:K]
+	copy(all, idx)
+	all[K-1] = int32(p)
+	s.gather(g, ld, all)
+}
+
+// gather writes the system a[r][c] = g[idx[r]][idx[c]] (upper triangle),
+// and for the mixed solve its float32 rounding and norm in the same pass.
+func (s *subSolver[T]) gather(g []T, ld int, idx []int32) {
+	K := len(idx)
+	if s.mixed {
+		s.anrm = linalg.GatherUpperMixed(K, any(g).([]float64), ld, idx, any(s.a).([]float64), s.a32, K, s.rowsum)
+		s.ready = true
+		return
 	}
-	a[k*K+k] = g[p*ld+p]
+	linalg.GatherUpper(K, g, ld, idx, s.a, K)
 }
 
 // fromColumns writes the system of k selected columns held in cols (k rows
@@ -74,6 +94,7 @@ func (s *subSolver[T]) fromColumns(k, m int, cols []T, ldc int, colSum func(r in
 	for r := range K {
 		a[r*K+r] += alpha
 	}
+	s.ready = false
 }
 
 // solve solves the system with k selected columns in place in rhs(k).
@@ -85,8 +106,18 @@ func (s *subSolver[T]) fromColumns(k, m int, cols []T, ldc int, colSum func(r in
 func (s *subSolver[T]) solve(k int, rebuild func()) error {
 	K := k + 1
 	a, r := s.a[:K*K], s.r[:K]
-	if unsafe.Sizeof(T(0)) == 8 && linalg.Refine {
-		if linalg.SolveRefined(K, any(a).([]float64), K, any(r).([]float64), &s.rw) {
+	if s.mixed {
+		if !s.ready {
+			// fromColumns: round and take the norm of the system in place
+			// (the gather of a from itself with the identity).
+			id := s.idx[:K]
+			for i := range id {
+				id[i] = int32(i)
+			}
+			s.gather(a, K, id)
+		}
+		s.ready = false
+		if linalg.SolveRefined(K, any(a).([]float64), s.a32, K, s.anrm, any(r).([]float64), &s.rw) {
 			return nil
 		}
 	}

@@ -144,3 +144,84 @@ void bh_scholsu(int n, const float *a, int lda, float *b) {
 	cblas_strsv(101, 121, 112, 131, n, a, lda, b, 1);
 	cblas_strsv(101, 121, 111, 131, n, a, lda, b, 1);
 }
+
+// Gathers of symmetric sub-matrices: a[r*lda + c] = g[idx[r]*ld + idx[c]]
+// for c >= r (the upper triangle of G[S,S], idx ascending).
+
+#define GTGT __attribute__((target("avx512f,avx512vl,avx512dq")))
+
+GTGT static void bh_sgather512(int n, const float *g, int ld, const int *idx, float *a, int lda) {
+	for (int r = 0; r < n; r++) {
+		const float *row = g + (size_t)idx[r] * ld;
+		float *dst = a + (size_t)r * lda;
+		for (int c = r; c < n; c += 16) {
+			__mmask16 m = n - c >= 16 ? 0xFFFF : (__mmask16)((1u << (n - c)) - 1);
+			__m512i vi = _mm512_maskz_loadu_epi32(m, idx + c);
+			__m512 v = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, vi, row, 4);
+			_mm512_mask_storeu_ps(dst + c, m, v);
+		}
+	}
+}
+
+// bh_dgather512 also writes the float32 copy a32 (leading dimension lda)
+// and returns ‖A‖∞, using rowsum (length n) as scratch.
+GTGT static double bh_dgather512(int n, const double *g, int ld, const int *idx, double *a, int lda, float *a32, double *rowsum) {
+	for (int c = 0; c < n; c++) rowsum[c] = 0;
+	for (int r = 0; r < n; r++) {
+		const double *row = g + (size_t)idx[r] * ld;
+		double *dst = a + (size_t)r * lda;
+		float *d32 = a32 + (size_t)r * lda;
+		double v0 = row[idx[r]];
+		dst[r] = v0;
+		d32[r] = (float)v0;
+		__m512d acc = _mm512_setzero_pd();
+		for (int c = r + 1; c < n; c += 8) {
+			__mmask8 m = n - c >= 8 ? 0xFF : (__mmask8)((1u << (n - c)) - 1);
+			__m256i vi = _mm256_maskz_loadu_epi32(m, idx + c);
+			__m512d v = _mm512_mask_i32gather_pd(_mm512_setzero_pd(), m, vi, row, 8);
+			_mm512_mask_storeu_pd(dst + c, m, v);
+			_mm256_mask_storeu_ps(d32 + c, m, _mm512_cvtpd_ps(v));
+			__m512d av = _mm512_abs_pd(v);
+			acc = _mm512_add_pd(acc, av);
+			_mm512_mask_storeu_pd(rowsum + c, m, _mm512_add_pd(_mm512_maskz_loadu_pd(m, rowsum + c), av));
+		}
+		rowsum[r] += fabs(v0) + _mm512_reduce_add_pd(acc);
+	}
+	double nrm = 0;
+	for (int c = 0; c < n; c++) nrm = rowsum[c] > nrm ? rowsum[c] : nrm;
+	return nrm;
+}
+
+void bh_sgather(int n, const float *g, int ld, const int *idx, float *a, int lda) {
+	if (bh_avx512) {
+		bh_sgather512(n, g, ld, idx, a, lda);
+		return;
+	}
+	for (int r = 0; r < n; r++) {
+		const float *row = g + (size_t)idx[r] * ld;
+		float *dst = a + (size_t)r * lda;
+		for (int c = r; c < n; c++) dst[c] = row[idx[c]];
+	}
+}
+
+double bh_dgather(int n, const double *g, int ld, const int *idx, double *a, int lda, float *a32, double *rowsum) {
+	if (bh_avx512) {
+		return bh_dgather512(n, g, ld, idx, a, lda, a32, rowsum);
+	}
+	for (int c = 0; c < n; c++) rowsum[c] = 0;
+	for (int r = 0; r < n; r++) {
+		const double *row = g + (size_t)idx[r] * ld;
+		double *dst = a + (size_t)r * lda;
+		float *d32 = a32 + (size_t)r * lda;
+		for (int c = r; c < n; c++) {
+			double v = row[idx[c]];
+			dst[c] = v;
+			d32[c] = (float)v;
+			rowsum[r] += fabs(v);
+			if (c != r) rowsum[c] += fabs(v);
+		}
+	}
+	double nrm = 0;
+	for (int c = 0; c < n; c++) nrm = rowsum[c] > nrm ? rowsum[c] : nrm;
+	return nrm;
+}

@@ -83,9 +83,14 @@ __attribute__((always_inline)) TGT static inline void NAME(update)(int mr, int n
 	for (int ii = 0; ii < mr; ii++) {
 		T *ci = a + (size_t)(i0 + ii) * lda + c0;
 		MASK d0 = m0, d1 = m1;
-		if (c0 == i0) {
-			// only columns >= row: drop the first ii lanes
-			d0 &= (MASK)(0xFFFFu << ii);
+		int d = i0 + ii - c0; // lanes below the diagonal
+		if (d > 0) {
+			if (d >= V) {
+				d0 = 0;
+				d1 &= (MASK)(0xFFFFu << (d - V));
+			} else {
+				d0 &= (MASK)(0xFFFFu << d);
+			}
 		}
 		vmstoreu(ci, d0, vsub(vmloadu(d0, ci), acc[ii][0]));
 		vmstoreu(ci + V, d1, vsub(vmloadu(d1, ci + V), acc[ii][1]));
@@ -108,14 +113,16 @@ TGT static int NAME(potrf)(int n, T *a, int lda) {
 			return info;
 		}
 		const T *p = a + (size_t)j * lda;
-		int i0 = j + jb;
-		for (; i0 + 8 <= n; i0 += 8) {
-			for (int c0 = i0; c0 < n; c0 += 2 * V) {
+		int r0 = j + jb;
+		// Column strips outermost: the strip of the panel (jb × 2V) stays
+		// in L1 while the row blocks that reach it are updated.
+		for (int c0 = r0; c0 < n; c0 += 2 * V) {
+			int last = c0 + 2 * V < n ? c0 + 2 * V : n; // rows < last reach the strip
+			int i0 = r0;
+			for (; i0 + 8 <= last; i0 += 8) {
 				NAME(update8)(n, jb, p, lda, i0, c0, a);
 			}
-		}
-		for (; i0 < n; i0++) {
-			for (int c0 = i0; c0 < n; c0 += 2 * V) {
+			for (; i0 < last; i0++) {
 				NAME(update1)(n, jb, p, lda, i0, c0, a);
 			}
 		}

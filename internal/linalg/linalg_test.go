@@ -32,7 +32,23 @@ func TestSolvers(t *testing.T) {
 	CholSolveUpper(n, l, n, x1)
 	x2 := append([]float64(nil), b...)
 	var w RefineWork
-	if !SolveRefined(n, a, n, x2, &w) {
+	idx := make([]int32, n)
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	ag, a32, rs := make([]float64, n*n), make([]float32, n*n), make([]float64, n)
+	anrm := GatherUpperMixed(n, a, n, idx, ag, a32, n, rs)
+	if want := normInfUpper(n, a, n, rs); math.Abs(anrm-want) > 1e-13*want {
+		t.Errorf("GatherUpperMixed norm %v, want %v", anrm, want)
+	}
+	for i := range n {
+		for j := i; j < n; j++ {
+			if ag[i*n+j] != a[i*n+j] || a32[i*n+j] != float32(a[i*n+j]) {
+				t.Fatalf("GatherUpperMixed (%d,%d) = %v, %v; want %v", i, j, ag[i*n+j], a32[i*n+j], a[i*n+j])
+			}
+		}
+	}
+	if !SolveRefined(n, a, a32, n, anrm, x2, &w) {
 		t.Fatal("refinement did not converge")
 	}
 	var d, s float64
@@ -46,7 +62,8 @@ func TestSolvers(t *testing.T) {
 	}
 	// Not positive definite: both report failure.
 	a[0] = -1
-	if SolveRefined(n, a, n, append([]float64(nil), b...), &w) {
+	anrm = GatherUpperMixed(n, a, n, idx, ag, a32, n, rs)
+	if SolveRefined(n, a, a32, n, anrm, append([]float64(nil), b...), &w) {
 		t.Error("refined solve accepted an indefinite matrix")
 	}
 	if CholUpper(n, append([]float64(nil), a...), n) {

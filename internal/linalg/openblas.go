@@ -27,6 +27,8 @@ int bh_dcholu(int, double*, int);
 int bh_scholu(int, float*, int);
 void bh_dcholsu(int, const double*, int, double*);
 void bh_scholsu(int, const float*, int, float*);
+void bh_sgather(int, const float*, int, const int*, float*, int);
+double bh_dgather(int, const double*, int, const int*, double*, int, float*, double*);
 
 // Present only in DYNAMIC_ARCH builds (Debian's); weak so that other builds link.
 extern char* openblas_get_corename(void) __attribute__((weak));
@@ -140,6 +142,15 @@ func dcholsu(n int, a []float64, lda int, b []float64) {
 
 func scholsu(n int, a []float32, lda int, b []float32) {
 	C.bh_scholsu(C.int(n), (*C.float)(&a[0]), C.int(lda), (*C.float)(&b[0]))
+}
+
+func sgather(n int, g []float32, ld int, idx []int32, a []float32, lda int) {
+	C.bh_sgather(C.int(n), (*C.float)(&g[0]), C.int(ld), (*C.int)(&idx[0]), (*C.float)(&a[0]), C.int(lda))
+}
+
+func dgather(n int, g []float64, ld int, idx []int32, a []float64, lda int, a32 []float32, rowsum []float64) float64 {
+	return float64(C.bh_dgather(C.int(n), (*C.double)(&g[0]), C.int(ld), (*C.int)(&idx[0]), (*C.double)(&a[0]), C.int(lda),
+		(*C.float)(&a32[0]), (*C.double)(&rowsum[0])))
 }
 
 func uplo(up bool) C.int {

@@ -132,3 +132,25 @@ func scholsu(n int, a []float32, lda int, b []float32) {
 	bimpl.Strsv(blas.Upper, blas.Trans, blas.NonUnit, n, a, lda, b, 1)
 	bimpl.Strsv(blas.Upper, blas.NoTrans, blas.NonUnit, n, a, lda, b, 1)
 }
+
+func sgather(n int, g []float32, ld int, idx []int32, a []float32, lda int) {
+	for r := range n {
+		row := g[int(idx[r])*ld:]
+		dst := a[r*lda : r*lda+n]
+		for c := r; c < n; c++ {
+			dst[c] = row[idx[c]]
+		}
+	}
+}
+
+func dgather(n int, g []float64, ld int, idx []int32, a []float64, lda int, a32 []float32, rowsum []float64) float64 {
+	for r := range n {
+		row := g[int(idx[r])*ld:]
+		dst, d32 := a[r*lda:r*lda+n], a32[r*lda:r*lda+n]
+		for c := r; c < n; c++ {
+			v := row[idx[c]]
+			dst[c], d32[c] = v, float32(v)
+		}
+	}
+	return normInfUpper(n, a, lda, rowsum)
+}

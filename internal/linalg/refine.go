@@ -6,7 +6,6 @@ import (
 
 // RefineWork is scratch space for SolveRefined, reusable across calls.
 type RefineWork struct {
-	a32    []float32
 	r, x   []float64
 	d      []float32
 	maxDim int
@@ -17,45 +16,25 @@ type RefineWork struct {
 // iterative refinement, the method of LAPACK's dsposv: it stops when the
 // residual satisfies ‖b − A x‖∞ ≤ ‖x‖∞ ‖A‖∞ ε √n (a backward error as
 // small as a float64 Cholesky solve gives). a holds the upper triangle
-// (row-major, leading dimension lda) and is not modified. On success b is
-// overwritten with x and it reports true; it reports false, leaving b
+// (row-major, leading dimension lda) and is not modified; a32 holds its
+// float32 rounding (same layout) and is overwritten by its Cholesky
+// factor; anrm is ‖A‖∞ (GatherUpperMixed returns all three). On success b
+// is overwritten with x and it reports true; it reports false, leaving b
 // unchanged, when the float32 factorisation fails or refinement does not
 // converge in 30 steps; callers then use a float64 factorisation.
-func SolveRefined(n int, a []float64, lda int, b []float64, w *RefineWork) bool {
+func SolveRefined(n int, a []float64, a32 []float32, lda int, anrm float64, b []float64, w *RefineWork) bool {
 	if n == 0 {
 		return true
 	}
 	if n > w.maxDim {
-		w.a32 = make([]float32, n*n)
 		w.r = make([]float64, n)
 		w.x = make([]float64, n)
 		w.d = make([]float32, n)
 		w.maxDim = n
 	}
-	a32, r, x, d := w.a32[:n*n], w.r[:n], w.x[:n], w.d[:n]
-	// ‖A‖∞ of the symmetric matrix from its upper triangle.
-	rowSum := x // reuse as scratch
-	clear(rowSum)
-	for i := range n {
-		ai := a[i*lda+i : i*lda+n]
-		ri := a32[i*n+i : i*n+n]
-		rowSum[i] += math.Abs(ai[0])
-		ri[0] = float32(ai[0])
-		var s float64
-		for j, v := range ai[1:] {
-			ri[j+1] = float32(v)
-			av := math.Abs(v)
-			s += av
-			rowSum[i+1+j] += av
-		}
-		rowSum[i] += s
-	}
-	var anrm float64
-	for _, v := range rowSum {
-		anrm = max(anrm, v)
-	}
+	r, x, d := w.r[:n], w.x[:n], w.d[:n]
 	// Every |a_ij| <= ‖A‖∞: below this bound nothing overflows float32.
-	if !(anrm < 1e37) || !CholUpper(n, a32, n) {
+	if !(anrm < 1e37) || !CholUpper(n, a32, lda) {
 		return false
 	}
 	eps := 0x1p-53
@@ -66,7 +45,7 @@ func SolveRefined(n int, a []float64, lda int, b []float64, w *RefineWork) bool 
 		for i, v := range r {
 			d[i] = float32(v)
 		}
-		CholSolveUpper(n, a32, n, d)
+		CholSolveUpper(n, a32, lda, d)
 		for i, v := range d {
 			x[i] += float64(v)
 		}
