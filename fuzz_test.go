@@ -2,58 +2,22 @@ package bhscore
 
 import (
 	"path/filepath"
-	"strings"
 	"testing"
 )
 
-// FuzzParseConfig feeds arbitrary bytes to the study-config parser (both
-// the native format and the original BHscore encoding configs): it must
-// never panic, and a config that parses and validates must yield a job
-// list whose keys name only safe path elements. The seed corpus in
-// testdata/fuzz/FuzzParseConfig holds the pipeline's original configs,
-// a native config and malformed variants of them.
-func FuzzParseConfig(f *testing.F) {
-	f.Fuzz(func(t *testing.T, raw []byte) {
-		c, err := ParseConfig(raw)
-		if err != nil {
-			return
-		}
-		if c == nil {
-			t.Fatal("nil config without error")
-		}
-		if c.Validate() != nil {
-			return
-		}
-		c.Output = t.TempDir()
-		for _, j := range c.Jobs() {
-			for _, el := range []string{j.Layer, j.Subject, j.ROI} {
-				if el == "" || el == "." || el == ".." || strings.ContainsAny(el, "/\\\x00") {
-					t.Fatalf("validated config yields unsafe path element %q in job %s", el, j.Key())
-				}
-			}
-		}
-		for _, n := range c.Networks {
-			if !filepath.IsLocal(n.Dir) {
-				t.Fatalf("validated config has network dir %q outside the roots", n.Dir)
-			}
-		}
-		_ = c.Settings()
-	})
-}
-
-// FuzzParseSettings feeds arbitrary bytes to the settings.json parser: no
-// panic, and accepted settings name subjects, ROIs and DNNs whose
+// FuzzParseDesign feeds arbitrary bytes to the settings.json parser: no
+// panic, and an accepted design names subjects, ROIs and DNNs whose
 // directories stay inside the accuracy root. The seed corpus in
-// testdata/fuzz/FuzzParseSettings holds testdata/pipeline/settings.json
+// testdata/fuzz/FuzzParseDesign holds testdata/pipeline/settings.json
 // and malformed variants of it.
-func FuzzParseSettings(f *testing.F) {
+func FuzzParseDesign(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		s, err := ParseSettings(raw)
+		s, err := ParseDesign(raw)
 		if err != nil {
 			return
 		}
 		if len(s.Subjects) == 0 || len(s.ROIs) == 0 || len(s.Order) == 0 {
-			t.Fatalf("accepted settings without subjects, ROIs or DNNs: %+v", s)
+			t.Fatalf("accepted a design without subjects, ROIs or DNNs: %+v", s)
 		}
 		for _, name := range s.Order {
 			d, ok := s.DNNs[name]
@@ -65,7 +29,7 @@ func FuzzParseSettings(f *testing.F) {
 			}
 		}
 		if _, err := s.MarshalJSON(); err != nil {
-			t.Fatalf("accepted settings do not marshal: %v", err)
+			t.Fatalf("an accepted design does not marshal: %v", err)
 		}
 	})
 }

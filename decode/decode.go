@@ -2,37 +2,29 @@ package decode
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/brainhierarchy/bhscore/bdmodel"
 	"github.com/brainhierarchy/bhscore/fastl2lir"
 	"github.com/brainhierarchy/bhscore/features"
 	"github.com/brainhierarchy/bhscore/fmri"
-	"github.com/brainhierarchy/bhscore/internal/bdmodel"
-)
-
-// The paper's solver settings (alpha 100, 500 features per target), used
-// where Options leaves them zero.
-const (
-	DefaultAlpha = bdmodel.DefaultAlpha
-	DefaultNFeat = bdmodel.DefaultNFeat
+	"github.com/brainhierarchy/bhscore/stats"
 )
 
 // Options configures training. The zero value is the paper's analysis:
 // alpha 100, 500 voxels selected per unit, all cores.
 type Options struct {
-	// Alpha is the ridge penalty (0: DefaultAlpha).
-	Alpha float64
-	// NFeat is the number of voxels selected per unit (0: DefaultNFeat).
-	// An ROI with NFeat or fewer voxels is fitted without selection, as
-	// FastL2LiR does.
-	NFeat int
+	// Alpha is the ridge penalty (nil: bdmodel.DefaultAlpha; 0: no
+	// penalty, as in fastl2lir).
+	Alpha *float64
+	// NFeat is the number of voxels selected per unit (nil:
+	// bdmodel.DefaultNFeat; 0: every voxel). An ROI with NFeat or fewer
+	// voxels is fitted without selection, as FastL2LiR does.
+	NFeat *int
 	// Workers bounds the solver's goroutines (0: GOMAXPROCS).
 	Workers int
 	// Progress, if not nil, receives the number of units solved and the
@@ -61,7 +53,7 @@ type Decoder struct {
 	Model *fastl2lir.Model
 	// X holds the statistics of the training voxels (over trials), Y those
 	// of the layer's units (over the distinct training images, C order).
-	X, Y Norm
+	X, Y stats.Norm
 	// Shape is the unit shape of one image of the layer.
 	Shape []int
 }
@@ -77,7 +69,7 @@ type Decoder struct {
 // float32 and the model is fitted in float64. The returned model holds W and
 // b rounded to float32, the values the original saves, so that predicting
 // with it equals predicting with the saved and re-loaded decoder.
-func Train(ctx context.Context, x *mat.Dense, imageIndex []float64, feat *features.Layer, o *Options) (*Decoder, error) {
+func Train(ctx context.Context, x mat.Matrix, imageIndex []float64, feat *features.Layer, o *Options) (*Decoder, error) {
 	n, v := x.Dims()
 	if len(imageIndex) != n {
 		return nil, fmt.Errorf("decode: %d trials but %d image_index labels", n, len(imageIndex))
@@ -90,8 +82,8 @@ func Train(ctx context.Context, x *mat.Dense, imageIndex []float64, feat *featur
 	if err != nil {
 		return nil, fmt.Errorf("decode: layer %s: training fMRI: %w", feat.Name, err)
 	}
-	xmean, xstd, xn := NormOf64(x)
-	yn := NormOf32(feat.Data, m, u, numpyOrder(feat, features.C))
+	xmean, xstd, xn := stats.NormOf64(x)
+	yn := stats.NormOf32(feat.Data, m, u, numpyOrder(feat, features.C))
 
 	// Normalised fMRI (float64 statistics, ±Inf -> 0), rounded to float32.
 	xs := mat.NewDense(n, v, nil)
@@ -189,7 +181,7 @@ type Result struct {
 // Test decodes the test trials x (trials x voxels) after averaging them per
 // image_index, as feature_decoding_predict.py does, and scores each unit
 // against the true features of feat (the layer's test features).
-func Test(ctx context.Context, d *Decoder, x *mat.Dense, imageIndex []float64, feat *features.Layer) (*Result, error) {
+func Test(ctx context.Context, d *Decoder, x mat.Matrix, imageIndex []float64, feat *features.Layer) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -217,7 +209,7 @@ func Test(ctx context.Context, d *Decoder, x *mat.Dense, imageIndex []float64, f
 		}
 		res.Labels = append(res.Labels, feat.Labels[r])
 	}
-	res.Accuracy = ProfileCorrelation(pred, truth)
+	res.Accuracy = stats.ProfileCorrelation(pred, truth)
 	return res, nil
 }
 
@@ -227,20 +219,20 @@ func (r *Result) SaveAccuracy(path string) error {
 	return bdmodel.SaveArray(path, "accuracy", append([]int{1}, r.Shape...), bdmodel.To32(r.Accuracy))
 }
 
-// SaveFeatures writes one file <dir>/<stem>.mat per test image holding the
+// SavePredictions writes one file <dir>/<stem>.mat per test image holding the
 // decoded features as variable "feat", float32, shape (1,) + unit shape.
 // Stems are joined with atomicfile.SafeJoin.
 //
 // The original names the i-th file after the i-th stem of the sorted test
 // feature list, which is the image's own stem only when the test
 // image_index values are 1..N; here every file is named after its image.
-func (r *Result) SaveFeatures(ctx context.Context, dir string) error {
+func (r *Result) SavePredictions(ctx context.Context, dir string) error {
 	return bdmodel.SaveRows(ctx, "decode", "decoded features", dir, r.Labels, append([]int{1}, r.Shape...), r.Pred)
 }
 
 // Save writes the decoder in bdpy's bdmodel layout into dir (the
 // ".../<roi>/model" directory): W.mat (sparse) and b.mat through
-// fastl2lir.Save, x_mean.mat, x_norm.mat (1 x voxels), y_mean.mat,
+// bdmodel.SaveWeights, x_mean.mat, x_norm.mat (1 x voxels), y_mean.mat,
 // y_norm.mat (1 x unit shape), all float32, and last info.yaml with
 // computation_status done under id (e.g.
 // "feature_decoding_train-sub-01-V1-caffe/AlexNet-conv1"). Every file is
@@ -250,14 +242,10 @@ func (d *Decoder) Save(dir, id string) error {
 	return bdmodel.Save("decode", dir, id, d.Model, st, []int{1, len(d.X.Mean)}, append([]int{1}, d.Shape...))
 }
 
-// ErrNotDone is wrapped by Load when a model directory's info.yaml is
-// missing or does not say computation_status done.
-var ErrNotDone = errors.New("decode: model not marked done")
-
 // Load reads a decoder saved by Save or by the original scripts (W.mat or
 // the chunked W/ and b/ form, the four statistics files).
 func Load(dir string) (*Decoder, error) {
-	m, err := fastl2lir.Load(dir)
+	m, err := bdmodel.LoadWeights(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -270,31 +258,6 @@ func Load(dir string) (*Decoder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("decode: %w", err)
 	}
-	d.X, d.Y = Norm{Mean: st.XMean, Std: st.XStd}, Norm{Mean: st.YMean, Std: st.YStd}
+	d.X, d.Y = stats.Norm{Mean: st.XMean, Std: st.XStd}, stats.Norm{Mean: st.YMean, Std: st.YStd}
 	return d, nil
-}
-
-// IsDone reports whether dir holds an info.yaml marking the computation
-// done, the test the original training script uses to skip a job.
-func IsDone(dir string) bool {
-	b, err := os.ReadFile(filepath.Join(dir, "info.yaml"))
-	if err != nil {
-		return false
-	}
-	return slices.Contains(splitLines(string(b)), "  computation_status: done")
-}
-
-func splitLines(s string) []string {
-	var out []string
-	start := 0
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\n' {
-			out = append(out, s[start:i])
-			start = i + 1
-		}
-	}
-	if start < len(s) {
-		out = append(out, s[start:])
-	}
-	return out
 }

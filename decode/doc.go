@@ -6,18 +6,18 @@
 // ModelTest, including their floating-point types:
 //
 //	step                      original                              here
-//	voxel statistics          float64 mean, std (ddof 1) over trials NormOf64
+//	voxel statistics          float64 mean, std (ddof 1) over trials stats.NormOf64
 //	                          (numpy's pairwise sums: Fortran order)
-//	unit statistics           float32 over the distinct images       NormOf32
+//	unit statistics           float32 over the distinct images       stats.NormOf32
 //	                          (pairwise when a feature index is used)
 //	normalise, ±Inf -> 0      X float64, Y float32 (NaN kept)        Train
 //	align                     trial -> its image_index's feature row Train
 //	fit                       inputs rounded to float32, fit float64 Train
-//	save                      W sparse, b, 4 statistics float32       Decoder.Save
+//	save                      W sparse, b, 4 statistics float32       Decoder.Save (bdmodel)
 //	test average              np.unique(image_index), float64 mean   Test
 //	predict                   saved float32 stats, X -> float32,     Decoder.Predict
 //	                          predict float64, de-normalise
-//	accuracy                  np.corrcoef per unit (C order),        Test, ProfileCorrelation
+//	accuracy                  np.corrcoef per unit (C order),        Test, stats.ProfileCorrelation
 //	                          saved float32, shape (1,) + unit shape
 //
 // On disk (Paths):

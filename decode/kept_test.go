@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/brainhierarchy/bhscore/bdmodel"
 	"github.com/brainhierarchy/bhscore/decode"
 	"github.com/brainhierarchy/bhscore/features"
 	imat "github.com/brainhierarchy/bhscore/internal/mat"
@@ -34,7 +35,7 @@ func TestKeptDecoder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !decode.IsDone(dir) {
+	if !bdmodel.IsDone(dir) {
 		t.Error("IsDone(kept decoder) = false")
 	}
 	trs, _ := features.OpenDir(filepath.Join(pipeline, "features/ImageNetTraining/caffe/TinyRev"), nil)
@@ -51,7 +52,7 @@ func TestKeptDecoder(t *testing.T) {
 	te := pipelinetest.OpenBData(t, filepath.Join(pipeline, "fmri/sub-02_perceptionNaturalImageTest_VC_v2.h5"))
 	xtr, itr := trials(t, tr, "V4")
 	xte, ite := trials(t, te, "V4")
-	d, err := decode.Train(ctx, xtr, itr, ftr, &decode.Options{NFeat: 15})
+	d, err := decode.Train(ctx, xtr, itr, ftr, &decode.Options{NFeat: new(15)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +127,7 @@ func TestKeptDecoder(t *testing.T) {
 	if err := d.Save(out, kept.ID()); err != nil {
 		t.Fatal(err)
 	}
-	if !decode.IsDone(out) {
+	if !bdmodel.IsDone(out) {
 		t.Error("IsDone(saved) = false")
 	}
 	back, err := decode.Load(out)

@@ -24,9 +24,19 @@ func (p Paths) Decoded() (string, error) {
 	return layout.Job(p).Join("decoded_features", p.TestSet)
 }
 
-// Accuracy returns the accuracy file.
+// AccuracyTree returns the root of the accuracy tree,
+// decoding_accuracy/<TestSet> under Root.
+func (p Paths) AccuracyTree() (string, error) {
+	return layout.Job(p).Tree("decoding_accuracy")
+}
+
+// Accuracy returns the accuracy file (layout.Accuracy below AccuracyTree).
 func (p Paths) Accuracy() (string, error) {
-	return layout.Job(p).Join("decoding_accuracy", p.TestSet, "accuracy.mat")
+	tree, err := p.AccuracyTree()
+	if err != nil {
+		return "", err
+	}
+	return layout.Accuracy(tree, p.Network, p.Layer, p.Subject, p.ROI)
 }
 
 // ID returns the computation id the original training script records in

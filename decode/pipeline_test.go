@@ -53,7 +53,7 @@ func TestPipelineDecoding(t *testing.T) {
 	pipelinetest.ForEachJob(t, func(j pipelinetest.Job) {
 		xtr, itr := trials(t, j.TrainFMRI, j.ROI)
 		xte, ite := trials(t, j.TestFMRI, j.ROI)
-		d, err := decode.Train(ctx, xtr, itr, j.TrainFeat, &decode.Options{NFeat: 15})
+		d, err := decode.Train(ctx, xtr, itr, j.TrainFeat, &decode.Options{NFeat: new(15)})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -7,7 +7,7 @@
 //	step                original                                    here
 //	inputs              features flattened in Fortran order, float32 Train
 //	targets             ROI voxels cast to float32                   Train
-//	statistics          float32 (units over images, voxels over      decode.NormOf32
+//	statistics          float32 (units over images, voxels over      stats.NormOf32
 //	                    trials), ddof 1, saved float32; summed in
 //	                    numpy's order: pairwise for the Fortran-
 //	                    ordered voxels and >2-d or indexed layers

@@ -8,27 +8,22 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
-	"github.com/brainhierarchy/bhscore/decode"
+	"github.com/brainhierarchy/bhscore/bdmodel"
 	"github.com/brainhierarchy/bhscore/fastl2lir"
 	"github.com/brainhierarchy/bhscore/features"
 	"github.com/brainhierarchy/bhscore/fmri"
-	"github.com/brainhierarchy/bhscore/internal/bdmodel"
-)
-
-// The paper's solver settings (alpha 100, 500 features per target), used
-// where Options leaves them zero.
-const (
-	DefaultAlpha = bdmodel.DefaultAlpha
-	DefaultNFeat = bdmodel.DefaultNFeat
+	"github.com/brainhierarchy/bhscore/stats"
 )
 
 // Options configures training. The zero value is the paper's analysis:
 // alpha 100, 500 units selected per voxel, all cores.
 type Options struct {
-	// Alpha is the ridge penalty (0: DefaultAlpha).
-	Alpha float64
-	// NFeat is the number of units selected per voxel (0: DefaultNFeat).
-	NFeat int
+	// Alpha is the ridge penalty (nil: bdmodel.DefaultAlpha; 0: no
+	// penalty, as in fastl2lir).
+	Alpha *float64
+	// NFeat is the number of units selected per voxel (nil:
+	// bdmodel.DefaultNFeat; 0: every unit).
+	NFeat *int
 	// Workers bounds the solver's goroutines (0: GOMAXPROCS).
 	Workers int
 	// Progress, if not nil, receives the number of voxels solved and the
@@ -53,7 +48,7 @@ type Encoder struct {
 	Model *fastl2lir.Model
 	// X holds the unit statistics (over the distinct training images,
 	// Fortran order), Y the voxel statistics (over trials).
-	X, Y decode.Norm
+	X, Y stats.Norm
 	// Shape is the unit shape of one image of the layer.
 	Shape []int
 }
@@ -79,7 +74,7 @@ func fortran(l *features.Layer) []float32 {
 // paired with its image's units and the model is fitted in float32
 // (fastl2lir.FitImages: each image's row once plus the trial index). W and b
 // are rounded to float32, the values saved.
-func Train(ctx context.Context, feat *features.Layer, y *mat.Dense, labels []string, o *Options) (*Encoder, error) {
+func Train(ctx context.Context, feat *features.Layer, y mat.Matrix, labels []string, o *Options) (*Encoder, error) {
 	n, v := y.Dims()
 	if len(labels) != n {
 		return nil, fmt.Errorf("encode: %d trials but %d labels", n, len(labels))
@@ -93,7 +88,7 @@ func Train(ctx context.Context, feat *features.Layer, y *mat.Dense, labels []str
 		return nil, fmt.Errorf("encode: layer %s: training fMRI: %w", feat.Name, err)
 	}
 	x32 := fortran(feat)
-	xn := decode.NormOf32(x32, m, u, numpyOrder(feat))
+	xn := stats.NormOf32(x32, m, u, numpyOrder(feat))
 	xz := xn.Normalize32(x32, m, u, true)
 	y32 := make([]float32, n*v)
 	for i := range n {
@@ -101,7 +96,7 @@ func Train(ctx context.Context, feat *features.Layer, y *mat.Dense, labels []str
 			y32[i*v+j] = float32(y.At(i, j))
 		}
 	}
-	yn := decode.NormOf32(y32, n, v, features.Fortran) // BData.select's order
+	yn := stats.NormOf32(y32, n, v, features.Fortran) // BData.select's order
 	yz := yn.Normalize32(y32, n, v, true)
 	xs := mat.NewDense(m, u, widen(xz))
 	ys := mat.NewDense(n, v, widen(yz))
@@ -180,7 +175,7 @@ type Result struct {
 // trials' stimulus_name labels), as featenc_fastl2lir_predict.py does. Every
 // test image must have fMRI trials; trials of stimuli without features are
 // ignored, as in the original.
-func Test(ctx context.Context, e *Encoder, feat *features.Layer, y *mat.Dense, labels []string) (*Result, error) {
+func Test(ctx context.Context, e *Encoder, feat *features.Layer, y mat.Matrix, labels []string) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -212,7 +207,7 @@ func Test(ctx context.Context, e *Encoder, feat *features.Layer, y *mat.Dense, l
 		Labels:   slices.Clone(feat.Labels),
 		Pred:     pred,
 		Truth:    truth,
-		Accuracy: decode.ProfileCorrelation(pred, truth),
+		Accuracy: stats.ProfileCorrelation(pred, truth),
 	}, nil
 }
 
@@ -242,7 +237,7 @@ func (e *Encoder) Save(dir, id string) error {
 // Load reads an encoder saved by Save or by the original scripts. shape is
 // the layer's unit shape (the files hold flattened units).
 func Load(dir string, shape []int) (*Encoder, error) {
-	m, err := fastl2lir.Load(dir)
+	m, err := bdmodel.LoadWeights(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -259,6 +254,6 @@ func Load(dir string, shape []int) (*Encoder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode: %w", err)
 	}
-	e.X, e.Y = decode.Norm{Mean: st.XMean, Std: st.XStd}, decode.Norm{Mean: st.YMean, Std: st.YStd}
+	e.X, e.Y = stats.Norm{Mean: st.XMean, Std: st.XStd}, stats.Norm{Mean: st.YMean, Std: st.YStd}
 	return e, nil
 }

@@ -27,9 +27,19 @@ func (p Paths) Encoded() (string, error) {
 	return layout.Job(p).Join("encoded_fmri", p.TestSet)
 }
 
-// Accuracy returns the accuracy file.
+// AccuracyTree returns the root of the accuracy tree,
+// encoding_accuracy/<TestSet> under Root.
+func (p Paths) AccuracyTree() (string, error) {
+	return layout.Job(p).Tree("encoding_accuracy")
+}
+
+// Accuracy returns the accuracy file (layout.Accuracy below AccuracyTree).
 func (p Paths) Accuracy() (string, error) {
-	return layout.Job(p).Join("encoding_accuracy", p.TestSet, "accuracy.mat")
+	tree, err := p.AccuracyTree()
+	if err != nil {
+		return "", err
+	}
+	return layout.Accuracy(tree, p.Network, p.Layer, p.Subject, p.ROI)
 }
 
 // ID returns a computation id in the original's form:

@@ -30,7 +30,7 @@ func TestPipelineEncoding(t *testing.T) {
 	pipelinetest.ForEachJob(t, func(j pipelinetest.Job) {
 		ytr, ltr := pipelinetest.Voxels(t, j.TrainFMRI, j.ROI), pipelinetest.StimulusNames(t, j.TrainFMRI)
 		yte, lte := pipelinetest.Voxels(t, j.TestFMRI, j.ROI), pipelinetest.StimulusNames(t, j.TestFMRI)
-		e, err := encode.Train(ctx, j.TrainFeat, ytr, ltr, &encode.Options{NFeat: 15})
+		e, err := encode.Train(ctx, j.TrainFeat, ytr, ltr, &encode.Options{NFeat: new(15)})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,13 +9,13 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// Precision selects the arithmetic of MeanByLabel.
-type Precision int
+// Arithmetic selects the floating-point type MeanByLabel sums in.
+type Arithmetic int
 
 const (
 	// Float64 averages in float64, as the decoding scripts do
 	// (np.mean of the float64 voxel matrix).
-	Float64 Precision = iota
+	Float64 Arithmetic = iota
 	// Float32 casts the trials to float32 and averages in float32, as the
 	// encoding scripts do; the result holds the float32 values widened.
 	Float32
@@ -32,7 +32,7 @@ type Label interface{ ~float64 | ~string }
 // then divide by the count, which reproduces np.mean(x[labels == l],
 // axis=0) bit for bit. It also returns the labels and the number of trials
 // of each. A NaN label is an error; len(labels) must equal the rows of x.
-func MeanByLabel[L Label](x mat.Matrix, labels []L, prec Precision) (*mat.Dense, []L, []int, error) {
+func MeanByLabel[L Label](x mat.Matrix, labels []L, prec Arithmetic) (*mat.Dense, []L, []int, error) {
 	r, c := x.Dims()
 	if len(labels) != r {
 		return nil, nil, nil, &Error{Err: fmt.Errorf("%w: %d labels for %d trials", ErrShape, len(labels), r)}

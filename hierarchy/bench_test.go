@@ -105,17 +105,17 @@ func studyNetworks(b *testing.B) []Network {
 	rng := rand.New(rand.NewPCG(3, 4))
 	var nets []Network
 	for _, L := range publishedLayers {
-		dec := &Result{Layers: make([]Layer, L), Table: &Table{Entries: L, Rows: 5, Counts: make([]int, L*5)}}
+		dec := &Result{Entries: make([]Entry, L), Table: &Table{Entries: L, Rows: 5, Counts: make([]int, L*5)}}
 		for i := range L {
-			dec.Layers[i].Units = 3000
+			dec.Entries[i].Units = 3000
 			for range 1500 {
 				r := min(4, max(0, int(math.Round(float64(i)/float64(L-1)*4+rng.NormFloat64()))))
 				dec.Table.Counts[i*5+r]++
 			}
 		}
-		enc := &Result{Layers: make([]Layer, 5), Table: &Table{Entries: 5, Rows: L, Counts: make([]int, 5*L)}}
+		enc := &Result{Entries: make([]Entry, 5), Table: &Table{Entries: 5, Rows: L, Counts: make([]int, 5*L)}}
 		for i := range 5 {
-			enc.Layers[i].Units = 3000
+			enc.Entries[i].Units = 3000
 			for range 1500 {
 				r := min(L-1, max(0, int(math.Round(float64(i)/4*float64(L-1)+rng.NormFloat64()*float64(L)/5))))
 				enc.Table.Counts[i*L+r]++

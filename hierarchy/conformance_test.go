@@ -125,7 +125,7 @@ func TestConformanceCompute(t *testing.T) {
 				if !sameFloat(res.Score, float64(want.Score), scoreTol) {
 					t.Errorf("%s: score %v, reference %v", key, res.Score, float64(want.Score))
 				}
-				for i, l := range res.Layers {
+				for i, l := range res.Entries {
 					if !slices.Equal(l.Selected, want.SelectedUnits[i]) && len(l.Selected)+len(want.SelectedUnits[i]) > 0 {
 						t.Errorf("%s: entry %d: selected %v, reference %v", key, i, l.Selected, want.SelectedUnits[i])
 					}

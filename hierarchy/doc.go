@@ -39,7 +39,7 @@
 //
 // Encoding scores are Compute on per-ROI arrays (PoolEncoding), with the
 // notebook's per-subject 1,000-voxel subsample reproduced bit-exactly
-// (Subsample). Study.Score gives the decoding, encoding and averaged
+// (Subsample). Scoring.Score gives the decoding, encoding and averaged
 // scores of one network; Bootstrap (over units) and Permutation (shuffled
 // layer order) go beyond the paper. Uncertainties runs both for a whole
 // study on all cores (decoding, encoding and averaged score, plus how

@@ -21,7 +21,7 @@ func Example() {
 		return
 	}
 	fmt.Printf("score %.4f\n", res.Score)
-	for i, l := range res.Layers {
+	for i, l := range res.Entries {
 		fmt.Println("layer", i, "units", l.Selected, "top ROIs", l.Top)
 	}
 	sel, err := hierarchy.SelectLayers(context.Background(), res.Table, &hierarchy.Selection{NLayers: 3})

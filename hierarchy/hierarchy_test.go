@@ -51,7 +51,7 @@ func TestVariants(t *testing.T) {
 			if !sameFloat(res.Score, float64(want.Score), scoreTol) {
 				t.Errorf("%s float32 p<%s: %v, reference %v", name, p.key, res.Score, float64(want.Score))
 			}
-			for i, l := range res.Layers {
+			for i, l := range res.Entries {
 				if len(l.Selected) != want.NSelected[i] {
 					t.Errorf("%s float32 p<%s entry %d: %d selected, reference %d", name, p.key, i, len(l.Selected), want.NSelected[i])
 				}
@@ -121,7 +121,7 @@ func TestTableSpearmanMatchesRanks(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for range 200 {
 		L, R := 2+rng.IntN(6), 1+rng.IntN(5)
-		layers := make([]Layer, L)
+		layers := make([]Entry, L)
 		var x, y []float64
 		for i := range layers {
 			for range rng.IntN(8) {
@@ -252,7 +252,7 @@ func TestNTest(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := len(res.Layers[0].Selected); got != c.want {
+		if got := len(res.Entries[0].Selected); got != c.want {
 			t.Errorf("NTest %d: %d selected, want %d", c.n, got, c.want)
 		}
 	}

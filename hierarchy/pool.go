@@ -111,10 +111,10 @@ type Scores struct {
 	EncodingResult    *Result
 }
 
-// Study describes one network's accuracy sources and scoring settings
-// as calc_bhscore.ipynb uses them. A nil source skips that direction
+// Scoring describes how one network is scored: its accuracy sources and
+// scoring settings as calc_bhscore.ipynb uses them. A nil source skips that direction
 // (its score is NaN).
-type Study struct {
+type Scoring struct {
 	Layers, Subjects, ROIs []string
 	Decoding, Encoding     Source
 	// Settings control unit selection (nil: the published settings).
@@ -128,7 +128,7 @@ type Study struct {
 }
 
 // Score computes the decoding, encoding and averaged BH scores of s.
-func (s *Study) Score(ctx context.Context) (*Scores, error) {
+func (s *Scoring) Score(ctx context.Context) (*Scores, error) {
 	out := &Scores{Decoding: math.NaN(), Encoding: math.NaN(), BHScore: math.NaN()}
 	if s.Decoding != nil {
 		acc, err := PoolDecoding(ctx, s.Decoding, s.Layers, s.Subjects, s.ROIs)
@@ -166,7 +166,7 @@ func (s *Study) Score(ctx context.Context) (*Scores, error) {
 
 // PerSubject scores every subject of s on its own (s with Subjects set
 // to that one subject), in subject order.
-func (s *Study) PerSubject(ctx context.Context) ([]*Scores, error) {
+func (s *Scoring) PerSubject(ctx context.Context) ([]*Scores, error) {
 	out := make([]*Scores, len(s.Subjects))
 	for i, sub := range s.Subjects {
 		one := *s

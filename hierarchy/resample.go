@@ -107,7 +107,7 @@ func (c *Resampling) bootstrapInto(ctx context.Context, res *Result, src rand.So
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		for i, l := range res.Layers {
+		for i, l := range res.Entries {
 			left := l.Units
 			rem := 1.0
 			for k := 0; k < t.Rows; k++ {

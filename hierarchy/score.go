@@ -84,9 +84,9 @@ func (s *Settings) resolve() (pval float64, df int, tstat TStatistic, err error)
 // ErrEmpty is returned when there is nothing to score.
 var ErrEmpty = errors.New("hierarchy: no layers")
 
-// Layer is the result of unit selection for one entry of the input list
+// Entry is the result of unit selection for one entry of the input list
 // (a DNN layer for decoding, an ROI for encoding).
-type Layer struct {
+type Entry struct {
 	// Units is the number of units (columns) in the entry.
 	Units int
 	// Selected holds the 0-based indices of the units that pass the
@@ -104,8 +104,8 @@ type Result struct {
 	// best row over all selected units. NaN when fewer than two units
 	// are selected or either variable is constant (as scipy returns).
 	Score float64
-	// Layers holds the per-entry selection.
-	Layers []Layer
+	// Entries holds the per-entry selection.
+	Entries []Entry
 	// Table is the contingency table of entries × best rows.
 	Table *Table
 }
@@ -215,7 +215,7 @@ func Compute[T Float](acc [][][]T, s *Settings) (*Result, error) {
 		return nil, ErrEmpty
 	}
 	rows := len(acc[0])
-	res := &Result{Layers: make([]Layer, len(acc))}
+	res := &Result{Entries: make([]Entry, len(acc))}
 	for i, a := range acc {
 		if len(a) != rows {
 			return nil, fmt.Errorf("hierarchy: entry %d has %d rows, entry 0 has %d", i, len(a), rows)
@@ -228,9 +228,9 @@ func Compute[T Float](acc [][][]T, s *Settings) (*Result, error) {
 		if rows > 0 {
 			units = len(a[0])
 		}
-		res.Layers[i] = Layer{Units: units, Selected: sel, Top: top}
+		res.Entries[i] = Entry{Units: units, Selected: sel, Top: top}
 	}
-	res.Table = NewTable(res.Layers, rows)
+	res.Table = NewTable(res.Entries, rows)
 	res.Score = res.Table.Spearman()
 	return res, nil
 }

@@ -18,7 +18,7 @@ type Table struct {
 }
 
 // NewTable tabulates the best rows of the selected units of each entry.
-func NewTable(layers []Layer, rows int) *Table {
+func NewTable(layers []Entry, rows int) *Table {
 	t := &Table{Entries: len(layers), Rows: rows, Counts: make([]int, len(layers)*rows)}
 	for i, l := range layers {
 		for _, r := range l.Top {

@@ -28,7 +28,7 @@ type Network struct {
 	DecodingScore, EncodingScore float64
 }
 
-// NetworkOf returns the Network of Study.Score's outcome.
+// NetworkOf returns the Network of Scoring.Score's outcome.
 func NetworkOf(name string, s *Scores) Network {
 	return Network{Name: name, Decoding: s.DecodingResult, Encoding: s.EncodingResult, DecodingScore: s.Decoding, EncodingScore: s.Encoding}
 }
@@ -59,7 +59,7 @@ type Uncertainty struct {
 	// starts: results depend on Src alone, not on Workers.
 	Src rand.Source
 	// Select scores decoding replicates with layer selection (nil: the
-	// exact 5-layer expectation, as Study does). Numpy selection
+	// exact 5-layer expectation, as Scoring does). Numpy selection
 	// re-seeds np.random.seed(Select.Seed) for every replicate (RNG is
 	// ignored: a shared stream would make replicates depend on
 	// scheduling); MonteCarlo draws from each task's own stream (Src is

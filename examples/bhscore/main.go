@@ -32,10 +32,12 @@ import (
 	"syscall"
 
 	"github.com/brainhierarchy/bhscore"
+	"github.com/brainhierarchy/bhscore/analysis"
+	"github.com/brainhierarchy/bhscore/cli"
+	"github.com/brainhierarchy/bhscore/figures"
 	"github.com/brainhierarchy/bhscore/hierarchy"
-	"github.com/brainhierarchy/bhscore/internal/cli"
-	"github.com/brainhierarchy/bhscore/internal/progress"
-	"github.com/brainhierarchy/bhscore/internal/sim"
+	"github.com/brainhierarchy/bhscore/report"
+	"github.com/brainhierarchy/bhscore/sim"
 )
 
 func main() { os.Exit(run(os.Stdout, os.Stderr, os.Args[1:])) }
@@ -124,7 +126,7 @@ func scoreOptions(f *flags, stderr io.Writer) (*bhscore.ScoreOptions, error) {
 		return nil, fmt.Errorf("%w: -select %q: want exact, numpy or montecarlo", cli.ErrUsage, f.selection)
 	}
 	if !f.study.Quiet {
-		bar := progress.New(stderr, "scoring ")
+		bar := cli.NewBar(stderr, "scoring ")
 		o.Progress = func(done, total int, dnn string) {
 			bar.Set(done, total, dnn)
 			if done == total {
@@ -139,7 +141,7 @@ func scoreTrees(ctx context.Context, stdout, stderr io.Writer, f *flags) error {
 	if f.decoding == "" && f.encoding == "" {
 		return fmt.Errorf("%w: -settings needs -decoding and/or -encoding", cli.ErrUsage)
 	}
-	s, err := bhscore.LoadSettings(f.settings)
+	s, err := bhscore.LoadDesign(f.settings)
 	if err != nil {
 		return err
 	}
@@ -151,29 +153,29 @@ func scoreTrees(ctx context.Context, stdout, stderr io.Writer, f *flags) error {
 	if err != nil {
 		return err
 	}
-	return report(stdout, rep, f, ".")
+	return writeReport(stdout, rep, f, ".")
 }
 
 func study(ctx context.Context, stdout, stderr io.Writer, f *flags) error {
-	cfg, err := bhscore.LoadConfig(f.base, strings.Split(f.config, ",")...)
+	cfg, err := analysis.LoadConfig(f.base, strings.Split(f.config, ",")...)
 	if err != nil {
 		return err
 	}
 	rep, err := analyse(ctx, stderr, cfg, f, nil)
-	if errors.Is(err, bhscore.ErrStudyIncomplete) {
+	if errors.Is(err, bhscore.ErrIncomplete) {
 		fmt.Fprintln(stdout, "this shard is done;", err)
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	return report(stdout, rep, f, cfg.Output)
+	return writeReport(stdout, rep, f, cfg.Output)
 }
 
 // analyse runs the config's study with progress bars.
-func analyse(ctx context.Context, stderr io.Writer, cfg *bhscore.Config, f *flags, ro *bhscore.RunOptions) (*bhscore.Report, error) {
+func analyse(ctx context.Context, stderr io.Writer, cfg *analysis.Config, f *flags, ro *analysis.Options) (*report.Report, error) {
 	if ro == nil {
-		ro = &bhscore.RunOptions{}
+		ro = &analysis.Options{}
 	}
 	if err := f.study.Apply(ro, stderr); err != nil {
 		return nil, err
@@ -182,8 +184,7 @@ func analyse(ctx context.Context, stderr io.Writer, cfg *bhscore.Config, f *flag
 	if err != nil {
 		return nil, err
 	}
-	ro.Score = so
-	return bhscore.RunStudy(ctx, cfg, ro)
+	return bhscore.Run(ctx, cfg, ro, so)
 }
 
 func simulated(ctx context.Context, stdout, stderr io.Writer, f *flags) error {
@@ -212,7 +213,7 @@ func simulated(ctx context.Context, stdout, stderr io.Writer, f *flags) error {
 	}
 	wo := &sim.WriteOptions{}
 	if !f.study.Quiet {
-		bar := progress.New(stderr, "simulate")
+		bar := cli.NewBar(stderr, "simulate")
 		wo.Progress = func(done, total int) { bar.Set(done, total, "files") }
 		defer bar.Done()
 	}
@@ -222,21 +223,21 @@ func simulated(ctx context.Context, stdout, stderr io.Writer, f *flags) error {
 	}
 	fmt.Fprintf(stdout, "simulated study: %s size, seed %d: %d subjects, ROIs %s, %d networks; %d training images x %d, %d test images x %d\n",
 		f.size, f.seed, len(st.Subjects), strings.Join(st.ROIs, " "), len(st.Nets), len(st.Train.Stems), st.Train.Reps, len(st.Test.Stems), st.Test.Reps)
-	cfg, err := bhscore.LoadConfig(dir, filepath.Join(dir, "study.yaml"))
+	cfg, err := analysis.LoadConfig(dir, filepath.Join(dir, "study.yaml"))
 	if err != nil {
 		return err
 	}
-	ro := &bhscore.RunOptions{DiscardModels: !f.keep, DiscardPredictions: !f.keep}
+	ro := &analysis.Options{DiscardModels: !f.keep, DiscardPredictions: !f.keep}
 	rep, err := analyse(ctx, stderr, cfg, f, ro)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "%d decoding + encoding jobs done\n", len(cfg.Jobs()))
-	return report(stdout, rep, f, cfg.Output)
+	return writeReport(stdout, rep, f, cfg.Output)
 }
 
-// report prints the ranking and writes the JSON/CSV reports and figures.
-func report(stdout io.Writer, rep *bhscore.Report, f *flags, results string) error {
+// writeReport prints the ranking and writes the JSON/CSV reports and figures.
+func writeReport(stdout io.Writer, rep *report.Report, f *flags, results string) error {
 	if err := rep.WriteTable(stdout); err != nil {
 		return err
 	}
@@ -263,12 +264,12 @@ func report(stdout io.Writer, rep *bhscore.Report, f *flags, results string) err
 	if err := os.MkdirAll(figs, 0o755); err != nil {
 		return err
 	}
-	files, err := bhscore.SaveFigure3(rep, figs, nil)
+	files, err := figures.SaveFigure3(rep, figs, nil)
 	if err != nil {
 		return err
 	}
 	for _, d := range rep.DNNs {
-		s1, err := bhscore.SaveFigureS1(d, figs)
+		s1, err := figures.SaveFigureS1(d, figs)
 		if err != nil {
 			return err
 		}

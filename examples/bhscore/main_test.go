@@ -35,7 +35,7 @@ func golden(t *testing.T, name, got, dir string) {
 // TestMainJobTiny runs the main job on the tiny simulated study: the
 // hierarchical net must rank first with a clearly positive score and the
 // reversed net last with a negative one (the simulator's ground truth,
-// internal/sim truth.json: ideal scores +1, 0, -0.98), and the printed
+// sim truth.json: ideal scores +1, 0, -0.98), and the printed
 // ranking must equal the golden output.
 func TestMainJobTiny(t *testing.T) {
 	if testing.Short() {

@@ -8,15 +8,22 @@
 package main
 
 import (
+	"context"
 	"io"
 	"os"
+	"os/signal"
+	"syscall"
 
-	"github.com/brainhierarchy/bhscore"
-	"github.com/brainhierarchy/bhscore/internal/cli"
+	"github.com/brainhierarchy/bhscore/analysis"
+	"github.com/brainhierarchy/bhscore/cli"
 )
 
 func main() { os.Exit(run(os.Stdout, os.Stderr, os.Args[1:])) }
 
 func run(stdout, stderr io.Writer, args []string) int {
-	return cli.RunDirection(stdout, stderr, args, bhscore.Decoding)
+	// An interrupt cancels the run; finished jobs stay done and the next
+	// run resumes the others.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return cli.RunDirection(ctx, stdout, stderr, args, analysis.Decoding)
 }

@@ -13,8 +13,8 @@ import (
 	"os"
 	"os/signal"
 
+	"github.com/brainhierarchy/bhscore/cli"
 	"github.com/brainhierarchy/bhscore/features"
-	"github.com/brainhierarchy/bhscore/internal/progress"
 )
 
 func main() { os.Exit(run(os.Stdout, os.Stderr, os.Args[1:])) }
@@ -43,9 +43,9 @@ func run(stdout, stderr io.Writer, args []string) int {
 		fmt.Fprintln(stderr, "pack:", err)
 		return 1
 	}
-	var bar *progress.Bar
+	var bar *cli.Bar
 	if !*quiet {
-		bar = progress.New(stderr, "packing")
+		bar = cli.NewBar(stderr, "packing")
 	}
 	skipped := 0
 	err = features.Pack(ctx, src, *out, &features.PackOptions{Progress: func(layer string, done, total int, skip bool) {

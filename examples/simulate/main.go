@@ -14,8 +14,8 @@ import (
 	"os/signal"
 	"path/filepath"
 
-	"github.com/brainhierarchy/bhscore/internal/progress"
-	"github.com/brainhierarchy/bhscore/internal/sim"
+	"github.com/brainhierarchy/bhscore/cli"
+	"github.com/brainhierarchy/bhscore/sim"
 )
 
 func main() { os.Exit(run(os.Stdout, os.Stderr, os.Args[1:])) }
@@ -50,9 +50,9 @@ func run(stdout, stderr io.Writer, args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	o := &sim.WriteOptions{Workers: *workers}
-	var bar *progress.Bar
+	var bar *cli.Bar
 	if !*quiet {
-		bar = progress.New(stderr, "writing")
+		bar = cli.NewBar(stderr, "writing")
 		o.Progress = func(done, total int) { bar.Set(done, total, "files") }
 	}
 	s, err := sim.Generate(ctx, *out, sz, *seed, o)

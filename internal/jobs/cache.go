@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"container/list"
 	"context"
 	"runtime"
 	"sync"
@@ -16,41 +17,52 @@ func CoresPerJob(jobWorkers int) int {
 	return max(1, runtime.GOMAXPROCS(0)/jobWorkers)
 }
 
-// Cache keeps the values of the Size most recently used keys, loading each
-// at most once at a time: concurrent Gets of a key share one Load. Jobs in
-// Run's key order meet the same network layer consecutively, so a Cache of
-// layer features with Size 1 or 2 loads each layer once per worker for all
-// its subjects and ROIs. Values evicted while a job still uses them stay
-// alive until that job drops them, so memory peaks at Size plus the number
-// of concurrent jobs values. A failed Load is not cached. A Cache is safe
-// for concurrent use; its zero value is not usable: set Load.
-type Cache[K comparable, V any] struct {
-	// Size is the number of values kept; 0 means 1.
-	Size int
-	// Load computes the value of a key.
-	Load func(ctx context.Context, key K) (V, error)
+// DefaultCacheBytes is the budget of a Cache whose Budget is zero.
+const DefaultCacheBytes = 2 << 30
 
-	mu      sync.Mutex
-	entries map[K]*cacheEntry[V]
-	order   []K // least recently used first
+// Cache is a byte-bounded least-recently-used store of loaded inputs shared
+// by a worker's jobs: each key is loaded at most once at a time (concurrent
+// Gets of a key share one Load). Jobs in Run's key order meet the same
+// network layer consecutively, so a layer's features are loaded once per
+// worker for all its subjects and ROIs. When the loaded values exceed
+// Budget, the least recently used ones are dropped (never the one just
+// loaded); a value dropped while a job still uses it stays alive until that
+// job lets go of it. A failed Load is not cached.
+//
+// A Cache is safe for concurrent use; its zero value is not usable: set
+// Load.
+type Cache[K comparable, V any] struct {
+	// Budget bounds the summed sizes of the values kept, in bytes (0:
+	// DefaultCacheBytes).
+	Budget int64
+	// Load computes the value of a key and its size in bytes.
+	Load func(ctx context.Context, key K) (V, int64, error)
+
+	mu    sync.Mutex
+	used  int64
+	lru   *list.List // of *cacheEntry, most recent first
+	byKey map[K]*list.Element
 }
 
-type cacheEntry[V any] struct {
-	ready chan struct{}
-	val   V
-	err   error
+type cacheEntry[K comparable, V any] struct {
+	key    K
+	ready  chan struct{}
+	val    V
+	size   int64
+	err    error
+	loaded bool // accounted in used (guarded by the Cache's mu)
 }
 
 // Get returns the value of key, loading it if needed. A Get waiting for
 // another goroutine's Load returns early if ctx is done.
 func (c *Cache[K, V]) Get(ctx context.Context, key K) (V, error) {
 	c.mu.Lock()
-	if c.entries == nil {
-		c.entries = map[K]*cacheEntry[V]{}
+	if c.byKey == nil {
+		c.lru, c.byKey = list.New(), map[K]*list.Element{}
 	}
-	e, ok := c.entries[key]
-	if ok {
-		c.touch(key)
+	if el, ok := c.byKey[key]; ok {
+		c.lru.MoveToFront(el)
+		e := el.Value.(*cacheEntry[K, V])
 		c.mu.Unlock()
 		select {
 		case <-e.ready:
@@ -64,43 +76,44 @@ func (c *Cache[K, V]) Get(ctx context.Context, key K) (V, error) {
 		}
 		return e.val, nil
 	}
-	e = &cacheEntry[V]{ready: make(chan struct{})}
-	c.entries[key] = e
-	c.touch(key)
-	c.evict()
+	e := &cacheEntry[K, V]{key: key, ready: make(chan struct{})}
+	el := c.lru.PushFront(e)
+	c.byKey[key] = el
 	c.mu.Unlock()
 
-	e.val, e.err = c.Load(ctx, key)
-	if e.err != nil {
-		c.mu.Lock()
-		if c.entries[key] == e {
-			delete(c.entries, key)
-			c.remove(key)
+	e.val, e.size, e.err = c.Load(ctx, key)
+	c.mu.Lock()
+	if cur, ok := c.byKey[key]; ok && cur == el {
+		if e.err != nil {
+			c.lru.Remove(el)
+			delete(c.byKey, key)
+		} else {
+			e.loaded = true
+			c.used += e.size
+			c.evict(el)
 		}
-		c.mu.Unlock()
 	}
+	c.mu.Unlock()
 	close(e.ready)
 	return e.val, e.err
 }
 
-func (c *Cache[K, V]) touch(key K) {
-	c.remove(key)
-	c.order = append(c.order, key)
-}
-
-func (c *Cache[K, V]) remove(key K) {
-	for i, k := range c.order {
-		if k == key {
-			c.order = append(c.order[:i], c.order[i+1:]...)
-			return
-		}
+// evict drops least recently used loaded entries beyond the budget, never
+// keep (the entry just loaded). Entries still loading are not accounted
+// and stay.
+func (c *Cache[K, V]) evict(keep *list.Element) {
+	budget := c.Budget
+	if budget <= 0 {
+		budget = DefaultCacheBytes
 	}
-}
-
-func (c *Cache[K, V]) evict() {
-	size := max(c.Size, 1)
-	for len(c.order) > size {
-		delete(c.entries, c.order[0])
-		c.order = c.order[1:]
+	for el := c.lru.Back(); el != nil && c.used > budget; {
+		prev := el.Prev()
+		e := el.Value.(*cacheEntry[K, V])
+		if el != keep && e.loaded {
+			c.lru.Remove(el)
+			delete(c.byKey, e.key)
+			c.used -= e.size
+		}
+		el = prev
 	}
 }

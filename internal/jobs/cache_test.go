@@ -11,12 +11,13 @@ import (
 func TestCache(t *testing.T) {
 	var loads atomic.Int32
 	fail := atomic.Bool{}
-	c := &Cache[string, string]{Size: 2, Load: func(ctx context.Context, k string) (string, error) {
+	// Every value weighs 10 bytes: the budget keeps two.
+	c := &Cache[string, string]{Budget: 20, Load: func(ctx context.Context, k string) (string, int64, error) {
 		loads.Add(1)
 		if fail.Load() {
-			return "", errors.New("boom")
+			return "", 0, errors.New("boom")
 		}
-		return "v" + k, nil
+		return "v" + k, 10, nil
 	}}
 	ctx := context.Background()
 	// Concurrent Gets of one key share one Load.

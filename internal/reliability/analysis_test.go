@@ -14,12 +14,13 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/brainhierarchy/bhscore"
+	"github.com/brainhierarchy/bhscore/analysis"
 	"github.com/brainhierarchy/bhscore/decode"
 	"github.com/brainhierarchy/bhscore/encode"
 	"github.com/brainhierarchy/bhscore/fastl2lir"
 	"github.com/brainhierarchy/bhscore/features"
 	"github.com/brainhierarchy/bhscore/fmri"
-	"github.com/brainhierarchy/bhscore/internal/sim"
+	"github.com/brainhierarchy/bhscore/sim"
 )
 
 // problem is a small decoding problem: trials x voxels fMRI with 1-based
@@ -67,22 +68,22 @@ func TestAnalysisBadInput(t *testing.T) {
 		p := newProblem(1, 12, 2, 8, 5)
 		p.index[5] = 13 // no 13th image
 		var err error
-		noPanic(t, func() { _, err = decode.Train(ctx, p.x, p.index, p.feat, &decode.Options{NFeat: 4}) })
+		noPanic(t, func() { _, err = decode.Train(ctx, p.x, p.index, p.feat, &decode.Options{NFeat: new(4)}) })
 		wantErr(t, err, "layer fc", "image_index 13")
 		q := newProblem(1, 12, 2, 8, 5)
 		labels := q.labels()
 		labels[3] = "n99999999_1"
-		noPanic(t, func() { _, err = encode.Train(ctx, q.feat, q.x, labels, &encode.Options{NFeat: 4}) })
+		noPanic(t, func() { _, err = encode.Train(ctx, q.feat, q.x, labels, &encode.Options{NFeat: new(4)}) })
 		wantErr(t, err, "n99999999_1")
 	})
 	t.Run("n_feat larger than the inputs", func(t *testing.T) {
 		// FastL2LiR: n_feat >= the inputs means no selection.
 		p := newProblem(2, 15, 2, 8, 5)
-		all, err := decode.Train(ctx, p.x, p.index, p.feat, &decode.Options{NFeat: 8})
+		all, err := decode.Train(ctx, p.x, p.index, p.feat, &decode.Options{NFeat: new(8)})
 		if err != nil {
 			t.Fatal(err)
 		}
-		big, err := decode.Train(ctx, p.x, p.index, p.feat, &decode.Options{NFeat: 1000})
+		big, err := decode.Train(ctx, p.x, p.index, p.feat, &decode.Options{NFeat: new(1000)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -101,7 +102,7 @@ func TestAnalysisBadInput(t *testing.T) {
 		for i := range 15 {
 			p.feat.Data[i*5+4] = 3
 		}
-		d, err := decode.Train(ctx, p.x, p.index, p.feat, &decode.Options{NFeat: 4})
+		d, err := decode.Train(ctx, p.x, p.index, p.feat, &decode.Options{NFeat: new(4)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -117,7 +118,7 @@ func TestAnalysisBadInput(t *testing.T) {
 		for i := range p.x.RawMatrix().Rows {
 			p.x.Set(i, 2, 7)
 		}
-		if d, err = decode.Train(ctx, p.x, p.index, p.feat, &decode.Options{NFeat: 4}); err != nil {
+		if d, err = decode.Train(ctx, p.x, p.index, p.feat, &decode.Options{NFeat: new(4)}); err != nil {
 			t.Fatal(err)
 		}
 		if res, err = decode.Test(ctx, d, p.x, p.index, p.feat); err != nil {
@@ -140,7 +141,7 @@ func TestAnalysisBadInput(t *testing.T) {
 		wantErr(t, p.feat.CheckFinite(), "layer fc", "1 NaN and 1 infinite", p.stems[3])
 		var res *decode.Result
 		noPanic(t, func() {
-			d, err := decode.Train(ctx, p.x, p.index, p.feat, &decode.Options{NFeat: 4})
+			d, err := decode.Train(ctx, p.x, p.index, p.feat, &decode.Options{NFeat: new(4)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -186,7 +187,7 @@ func TestUnsafeStimulusNames(t *testing.T) {
 			e := &encode.Result{Labels: []string{"ok", name}, Pred: pred}
 			var errD, errE error
 			noPanic(t, func() {
-				errD = d.SaveFeatures(ctx, filepath.Join(out, "dec"))
+				errD = d.SavePredictions(ctx, filepath.Join(out, "dec"))
 				errE = e.SavePredictions(ctx, filepath.Join(out, "enc"))
 			})
 			if name == ".." {
@@ -232,8 +233,8 @@ func TestMalformedConfigs(t *testing.T) {
 			p := writeFile(t, t.TempDir(), "study.yaml", []byte(c.body))
 			var err error
 			noPanic(t, func() {
-				var cfg *bhscore.Config
-				if cfg, err = bhscore.LoadConfig("", p); err == nil {
+				var cfg *analysis.Config
+				if cfg, err = analysis.LoadConfig("", p); err == nil {
 					err = cfg.Validate()
 				}
 			})
@@ -256,7 +257,7 @@ func TestMalformedConfigs(t *testing.T) {
 		t.Run("settings/"+c.name, func(t *testing.T) {
 			p := writeFile(t, t.TempDir(), "settings.json", []byte(c.body))
 			var err error
-			noPanic(t, func() { _, err = bhscore.LoadSettings(p) })
+			noPanic(t, func() { _, err = bhscore.LoadDesign(p) })
 			wantErr(t, err, p, c.want)
 		})
 	}

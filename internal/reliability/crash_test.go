@@ -16,11 +16,12 @@ import (
 	"time"
 
 	"github.com/brainhierarchy/bhscore"
+	"github.com/brainhierarchy/bhscore/analysis"
 	"github.com/brainhierarchy/bhscore/internal/atomicfile"
 	"github.com/brainhierarchy/bhscore/internal/jobs"
 	"github.com/brainhierarchy/bhscore/internal/mat"
 	"github.com/brainhierarchy/bhscore/internal/pipelinetest"
-	"github.com/brainhierarchy/bhscore/internal/sim"
+	"github.com/brainhierarchy/bhscore/sim"
 )
 
 // Environment of a re-executed child: childEnv is the output directory,
@@ -36,7 +37,7 @@ const (
 // studyConfig is the tiny simulated study cut to 16 jobs: one subject, two
 // ROIs, the first two layers of one MAT v5 and one MAT v7.3 network, both
 // directions, results in out.
-func studyConfig(dir, out string) (*bhscore.Config, error) {
+func studyConfig(dir, out string) (*analysis.Config, error) {
 	s, err := sim.New(sim.Tiny, 1)
 	if err != nil {
 		return nil, err
@@ -48,13 +49,13 @@ func studyConfig(dir, out string) (*bhscore.Config, error) {
 	defer os.Remove(tmp.Name())
 	tmp.Write(s.StudyYAML())
 	tmp.Close()
-	cfg, err := bhscore.LoadConfig(dir, tmp.Name())
+	cfg, err := analysis.LoadConfig(dir, tmp.Name())
 	if err != nil {
 		return nil, err
 	}
 	cfg.Subjects = cfg.Subjects[:1]
 	cfg.ROIs = cfg.ROIs[:2]
-	var nets []bhscore.NetworkConfig
+	var nets []analysis.NetworkConfig
 	for _, f := range []sim.Format{sim.V5, sim.V73} {
 		for i, n := range s.Nets {
 			if n.Format == f {
@@ -77,7 +78,7 @@ func runChild(out string) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
-	opts := &bhscore.RunOptions{SolverWorkers: 1, Host: os.Getenv(hostEnv), Wait: true,
+	opts := &analysis.Options{SolverWorkers: 1, Host: os.Getenv(hostEnv), Wait: true,
 		Heartbeat: 200 * time.Millisecond, StaleAfter: 3 * time.Second}
 	if lp := os.Getenv(logEnv); lp != "" {
 		lf, err := os.OpenFile(lp, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
@@ -87,15 +88,15 @@ func runChild(out string) int {
 		}
 		defer lf.Close()
 		var mu sync.Mutex
-		opts.Progress = func(e bhscore.Event) {
-			if e.Kind == bhscore.JobStarted {
+		opts.Progress = func(e analysis.Event) {
+			if e.Kind == analysis.JobStarted {
 				mu.Lock()
 				fmt.Fprintf(lf, "%s %s\n", opts.Host, e.Job.Key())
 				mu.Unlock()
 			}
 		}
 	}
-	if _, err := bhscore.RunStudy(context.Background(), cfg, opts); err != nil && !errors.Is(err, bhscore.ErrStudyIncomplete) {
+	if _, err := bhscore.Run(context.Background(), cfg, opts, nil); err != nil && !errors.Is(err, bhscore.ErrIncomplete) {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
@@ -146,7 +147,7 @@ func checkNothingPartialFinished(t *testing.T, out string) (done, temps int) {
 }
 
 // TestKillRestartStudy SIGKILLs a worker process running the study
-// (decoding and encoding, RunStudy in a re-executed test binary) at random
+// (decoding and encoding, bhscore.Run in a re-executed test binary) at random
 // points, checks after each kill that no partial file is taken as
 // finished, restarts it (each worker names another host, so the locks of
 // killed workers are reclaimed as stale, after 3 s without heartbeat), and finally compares every output (models,

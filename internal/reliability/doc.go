@@ -5,7 +5,7 @@
 // NaN/Inf and constant data, mismatched labels, unsafe stimulus names,
 // malformed configs), check numerical robustness of the solver
 // (alpha near 0, collinear voxels, worker-count independence), and kill
-// and restart a whole simulated study (internal/sim) to prove that its
+// and restart a whole simulated study (package sim) to prove that its
 // outputs are byte-identical to an uninterrupted run's and that no partial
 // file is ever taken as finished.
 //

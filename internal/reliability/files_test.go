@@ -14,7 +14,7 @@ import (
 	"github.com/brainhierarchy/bhscore/features"
 	"github.com/brainhierarchy/bhscore/fmri"
 	"github.com/brainhierarchy/bhscore/internal/mat"
-	"github.com/brainhierarchy/bhscore/internal/sim"
+	"github.com/brainhierarchy/bhscore/sim"
 )
 
 // allocSlack bounds what a failing read may allocate beyond a small

@@ -11,7 +11,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/brainhierarchy/bhscore/internal/sim"
+	"github.com/brainhierarchy/bhscore/sim"
 )
 
 // noPanic runs fn and fails the test if it panics.

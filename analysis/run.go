@@ -1,0 +1,478 @@
+package analysis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/brainhierarchy/bhscore/bdmodel"
+	"github.com/brainhierarchy/bhscore/decode"
+	"github.com/brainhierarchy/bhscore/encode"
+	"github.com/brainhierarchy/bhscore/features"
+	"github.com/brainhierarchy/bhscore/fmri"
+	"github.com/brainhierarchy/bhscore/internal/atomicfile"
+	"github.com/brainhierarchy/bhscore/internal/jobs"
+	"github.com/brainhierarchy/bhscore/internal/layout"
+)
+
+// EventKind says what an Event reports.
+type EventKind int
+
+// Event kinds.
+const (
+	JobStarted  EventKind = iota + 1 // a job is about to run
+	JobFinished                      // a job finished and is marked done
+	JobSkipped                       // a job was already done
+	JobLocked                        // another worker holds the job
+	JobFailed                        // a job failed (Err)
+	JobTargets                       // solver progress within a running job
+)
+
+// Event is a progress report of Run. Calls of Options.Progress are
+// serialised.
+type Event struct {
+	Kind EventKind
+	Job  *Job
+	Err  error
+	// Done and Total count this shard's jobs that reached an outcome.
+	Done, Total int
+	// TargetsDone and TargetsTotal report the solver's progress for
+	// JobTargets (units of a decoder, voxels of an encoder).
+	TargetsDone, TargetsTotal int
+	// Elapsed is the job's run time (JobFinished, JobFailed).
+	Elapsed time.Duration
+}
+
+// Options configures Run. The zero value runs every job, one at a time
+// with all cores for the solver, keeping decoders, encoders, decoded
+// features and encoded fMRI as the original scripts do.
+type Options struct {
+	// Shard selects this worker's part of the job list.
+	Shard Shard
+	// Jobs is the number of jobs run at once (0: 1). SolverWorkers is
+	// the number of solver goroutines per job (0: GOMAXPROCS / Jobs, at
+	// least 1), so that Jobs x SolverWorkers never exceeds the cores.
+	Jobs, SolverWorkers int
+	// DiscardModels does not keep decoders and encoders (feature_decoders/,
+	// feature_encoders/); DiscardPredictions does not keep decoded
+	// features and encoded fMRI. Accuracies are always written.
+	DiscardModels, DiscardPredictions bool
+	// StateDir holds lock files and done markers (default
+	// <output>/.bhscore). Workers sharing an output directory must share it.
+	StateDir string
+	// Wait makes a worker, after its own pass, wait for jobs locked by
+	// other workers and take over those left unfinished or stale.
+	Wait bool
+	// Heartbeat and StaleAfter configure lock files (defaults 30 s and
+	// 5 min); Host names this machine in them (default os.Hostname()).
+	Heartbeat, StaleAfter time.Duration
+	Host                  string
+	// CacheBytes bounds the memory of cached inputs (layer features and
+	// ROI trials) per worker process (0: 2 GiB). Entries in use are never
+	// dropped, so a job always has its inputs.
+	CacheBytes int64
+	// Progress, if not nil, receives events.
+	Progress func(Event)
+}
+
+// Summary counts the outcomes of Run over its shard.
+type Summary struct {
+	Total, Finished, Skipped, Locked, Failed int
+	// Remaining is the number of jobs of the whole study not done yet.
+	Remaining int
+}
+
+// AccuracyTree returns the root of a direction's accuracy tree,
+// <output>/decoding_accuracy/<test set> or
+// <output>/encoding_accuracy/<test set>, as a bhscore.AccuracyTree reads it.
+func (c *Config) AccuracyTree(d Direction) (string, error) {
+	p := layout.Job{Root: c.Output, TestSet: c.TestSet}
+	if d == Decoding {
+		return decode.Paths(p).AccuracyTree()
+	}
+	return encode.Paths(p).AccuracyTree()
+}
+
+// Run runs the jobs of opts.Shard that are not done yet: each claims a
+// lock file, trains, tests, writes its outputs atomically and a done
+// marker. A job killed at any point is redone from scratch by the next
+// run, whose outputs are byte-identical to an uninterrupted run's. A failed
+// job does not stop the others; the error joins every failure.
+func Run(ctx context.Context, cfg *Config, opts *Options) (*Summary, error) {
+	if opts == nil {
+		opts = &Options{}
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("analysis: config: %w", err)
+	}
+	all := cfg.Jobs()
+	list := make([]jobs.Job, len(all))
+	for i, j := range all {
+		list[i] = j
+	}
+	state := opts.StateDir
+	if state == "" {
+		state = filepath.Join(cfg.Output, ".bhscore")
+	}
+	njobs := max(opts.Jobs, 1)
+	solver := opts.SolverWorkers
+	if solver <= 0 {
+		solver = jobs.CoresPerJob(njobs)
+	}
+	r := &runner{cfg: cfg, opts: opts, solver: solver}
+	r.inputs = &jobs.Cache[inputKey, any]{Budget: opts.CacheBytes, Load: r.load}
+	defer r.close()
+	jo := jobs.Options{
+		Shard:   jobs.Shard(opts.Shard),
+		Workers: njobs,
+		Dir:     state,
+		Lock:    jobs.LockOptions{Heartbeat: opts.Heartbeat, StaleAfter: opts.StaleAfter, Host: opts.Host},
+		Wait:    opts.Wait,
+	}
+	if opts.Progress != nil {
+		kinds := map[jobs.EventKind]EventKind{jobs.Started: JobStarted, jobs.Finished: JobFinished,
+			jobs.Skipped: JobSkipped, jobs.Locked: JobLocked, jobs.Failed: JobFailed}
+		jo.Progress = func(e jobs.Event) {
+			r.emit(Event{Kind: kinds[e.Kind], Job: e.Job.(*Job), Err: e.Err, Done: e.Done, Total: e.Total, Elapsed: e.Elapsed})
+		}
+	}
+	s, err := jobs.Run(ctx, list, jo, func(ctx context.Context, j jobs.Job) error {
+		return r.run(ctx, j.(*Job))
+	})
+	sum := &Summary{Total: s.Total, Finished: s.Finished, Skipped: s.Skipped, Locked: s.Locked, Failed: s.Failed}
+	for _, j := range all {
+		mp, kerr := jobs.KeyPath(state, j.Key(), ".done")
+		if kerr != nil || !jobs.Done(mp) {
+			sum.Remaining++
+		}
+	}
+	if err != nil {
+		return sum, fmt.Errorf("analysis: %w", err)
+	}
+	return sum, nil
+}
+
+// runner holds a worker's open inputs.
+type runner struct {
+	cfg    *Config
+	opts   *Options
+	solver int
+	inputs *jobs.Cache[inputKey, any]
+
+	mu     sync.Mutex // guards files, stores and emit
+	files  map[string]*fmri.File
+	stores map[string]features.Store
+}
+
+// inputKey names a cached input: a layer of a feature store (Store set) or
+// an ROI's trials of a BData file (BData set).
+type inputKey struct {
+	Store, Index, Layer string // feature store directory, index file, layer
+	BData, ROI, Label   string // BData file, ROI selector, label key
+}
+
+func (r *runner) emit(e Event) {
+	if r.opts.Progress == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.opts.Progress(e)
+}
+
+func (r *runner) close() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, f := range r.files {
+		f.Close()
+	}
+}
+
+// load loads one input for the cache, with its size in bytes.
+func (r *runner) load(ctx context.Context, k inputKey) (any, int64, error) {
+	if k.Store != "" {
+		s, err := r.store(k.Store, k.Index)
+		if err != nil {
+			return nil, 0, err
+		}
+		l, err := s.Layer(ctx, k.Layer)
+		if err != nil {
+			return nil, 0, err
+		}
+		return l, int64(len(l.Data)) * 4, nil
+	}
+	f, err := r.bdata(k.BData)
+	if err != nil {
+		return nil, 0, err
+	}
+	t, err := fmri.ReadTrials(ctx, f, k.ROI, k.Label)
+	if err != nil {
+		return nil, 0, err
+	}
+	if k.Label == stimulusName && t.Labels == nil {
+		// The encoding analysis pairs trials with images by name: say
+		// why the file cannot (fmri names the file and key).
+		_, err := f.Labels(ctx, k.Label)
+		return nil, 0, err
+	}
+	n, c := t.X.Dims()
+	return t, int64(n*c) * 8, nil
+}
+
+// The label keys of the two directions: decoding pairs a trial with its
+// image by position, encoding by name, as the original scripts do.
+const (
+	imageIndex   = "image_index"
+	stimulusName = "stimulus_name"
+)
+
+// bdata returns the opened BData file of a subject's split.
+func (r *runner) bdata(path string) (*fmri.File, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if f, ok := r.files[path]; ok {
+		return f, nil
+	}
+	f, err := fmri.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	if r.files == nil {
+		r.files = map[string]*fmri.File{}
+	}
+	r.files[path] = f
+	return f, nil
+}
+
+// store returns the feature store in dir (features.Open), with the
+// feature-index file index when it is a bdpy directory.
+func (r *runner) store(dir, index string) (features.Store, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if s, ok := r.stores[dir]; ok {
+		return s, nil
+	}
+	s, err := features.Open(dir, &features.DirOptions{IndexFile: index})
+	if err != nil {
+		return nil, err
+	}
+	if r.stores == nil {
+		r.stores = map[string]features.Store{}
+	}
+	r.stores[dir] = s
+	return s, nil
+}
+
+// inputs are what one job reads: the layer's training and test features
+// and the ROI's training and test trials.
+type inputs struct {
+	trainFeat, testFeat *features.Layer
+	train, test         *fmri.Trials
+}
+
+// read gets a job's inputs from the cache.
+func (r *runner) read(ctx context.Context, j *Job) (*inputs, error) {
+	var sub *SubjectConfig
+	for i := range r.cfg.Subjects {
+		if r.cfg.Subjects[i].Name == j.Subject {
+			sub = &r.cfg.Subjects[i]
+		}
+	}
+	var sel string
+	for _, roi := range r.cfg.ROIs {
+		if roi.Name == j.ROI {
+			sel = roi.Selector
+		}
+	}
+	if sub == nil || sel == "" {
+		return nil, errors.New("job not in the config")
+	}
+	var index string
+	if j.net.FeatureIndex != "" {
+		// Both splits use the training set's index file, as the
+		// original scripts do.
+		index = filepath.Join(r.cfg.TrainFeatures, filepath.FromSlash(j.net.Dir), j.net.FeatureIndex)
+	}
+	label := imageIndex
+	if j.Direction == Encoding {
+		label = stimulusName
+	}
+	in := &inputs{}
+	for _, x := range []struct {
+		what string
+		key  inputKey
+		dst  any
+	}{
+		{"training features", inputKey{Store: filepath.Join(r.cfg.TrainFeatures, filepath.FromSlash(j.net.Dir)), Index: index, Layer: j.Layer}, &in.trainFeat},
+		{"test features", inputKey{Store: filepath.Join(r.cfg.TestFeatures, filepath.FromSlash(j.net.Dir)), Index: index, Layer: j.Layer}, &in.testFeat},
+		{"training fMRI", inputKey{BData: sub.Train, ROI: sel, Label: label}, &in.train},
+		{"test fMRI", inputKey{BData: sub.Test, ROI: sel, Label: label}, &in.test},
+	} {
+		v, err := r.inputs.Get(ctx, x.key)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", x.what, err)
+		}
+		switch dst := x.dst.(type) {
+		case **features.Layer:
+			*dst = v.(*features.Layer)
+		case **fmri.Trials:
+			*dst = v.(*fmri.Trials)
+		}
+	}
+	return in, nil
+}
+
+// paths are where one job's outputs go.
+type paths struct {
+	model, preds, accuracy string
+	id                     string // the computation id in info.yaml
+}
+
+func (r *runner) paths(j *Job) (paths, error) {
+	p := layout.Job{Root: r.cfg.Output, TrainSet: r.cfg.TrainSet, TestSet: r.cfg.TestSet,
+		Network: j.net.Dir, Layer: j.Layer, Subject: j.Subject, ROI: j.ROI}
+	var (
+		out  paths
+		errs [3]error
+	)
+	if j.Direction == Decoding {
+		d := decode.Paths(p)
+		out.model, errs[0] = d.Model()
+		out.preds, errs[1] = d.Decoded()
+		out.accuracy, errs[2] = d.Accuracy()
+		out.id = d.ID()
+	} else {
+		e := encode.Paths(p)
+		out.model, errs[0] = e.Model()
+		out.preds, errs[1] = e.Encoded()
+		out.accuracy, errs[2] = e.Accuracy()
+		out.id = e.ID()
+	}
+	return out, errors.Join(errs[:]...)
+}
+
+// model is a trained decoder or encoder; result is its test outcome.
+type (
+	model  interface{ Save(dir, id string) error }
+	result interface {
+		SavePredictions(ctx context.Context, dir string) error
+		SaveAccuracy(path string) error
+	}
+)
+
+// run performs one job: it reuses the model a finished earlier run left
+// (unless models are discarded) or trains and saves one, tests it, and
+// writes the predictions and accuracies, recording the job's outputs.
+func (r *runner) run(ctx context.Context, j *Job) (err error) {
+	defer func() {
+		if err != nil {
+			err = fmt.Errorf("%s network %s layer %s subject %s ROI %s: %w", j.Direction, j.Network, j.Layer, j.Subject, j.ROI, err)
+		}
+	}()
+	in, err := r.read(ctx, j)
+	if err != nil {
+		return err
+	}
+	p, err := r.paths(j)
+	if err != nil {
+		return err
+	}
+	// The outputs are made durable once, all together, before the job's
+	// done marker (internal/jobs), not file by file as they are written.
+	for _, path := range []string{p.model, p.preds, p.accuracy} {
+		restore, err := atomicfile.DeferSync(path)
+		if err != nil {
+			return err
+		}
+		defer restore()
+	}
+	var res result
+	if j.Direction == Decoding {
+		res, err = r.decode(ctx, j, in, p)
+	} else {
+		res, err = r.encode(ctx, j, in, p)
+	}
+	if err != nil {
+		return err
+	}
+	var outs []string
+	if !r.opts.DiscardModels {
+		outs = append(outs, p.model)
+	}
+	if !r.opts.DiscardPredictions {
+		atomicfile.RemoveTemps(p.preds, 0)
+		if err := res.SavePredictions(ctx, p.preds); err != nil {
+			return err
+		}
+		outs = append(outs, p.preds)
+	}
+	atomicfile.RemoveTemps(filepath.Dir(p.accuracy), 0)
+	if err := res.SaveAccuracy(p.accuracy); err != nil {
+		return err
+	}
+	j.outputs = append(outs, p.accuracy)
+	return nil
+}
+
+// reuse reports whether the job's model directory holds a model finished
+// by an earlier (killed) run or by the original training script, which is
+// reused as the original skips it.
+func (r *runner) reuse(p paths) bool {
+	return !r.opts.DiscardModels && bdmodel.IsDone(p.model)
+}
+
+// save keeps a newly trained model unless models are discarded, removing
+// temporary files a killed run left in its directory first.
+func (r *runner) save(m model, p paths) error {
+	if r.opts.DiscardModels {
+		return nil
+	}
+	atomicfile.RemoveTemps(p.model, 0)
+	return m.Save(p.model, p.id)
+}
+
+// progress reports the solver's progress within job j.
+func (r *runner) progress(j *Job) func(done, total int) {
+	return func(done, total int) {
+		r.emit(Event{Kind: JobTargets, Job: j, TargetsDone: done, TargetsTotal: total})
+	}
+}
+
+func (r *runner) decode(ctx context.Context, j *Job, in *inputs, p paths) (result, error) {
+	var d *decode.Decoder
+	var err error
+	if r.reuse(p) {
+		d, err = decode.Load(p.model)
+	} else {
+		d, err = decode.Train(ctx, in.train.X, in.train.Values, in.trainFeat, &decode.Options{
+			Alpha: r.cfg.Decoding.Alpha, NFeat: r.cfg.Decoding.NFeatFor(j.Layer), Workers: r.solver, Progress: r.progress(j)})
+		if err == nil {
+			err = r.save(d, p)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return decode.Test(ctx, d, in.test.X, in.test.Values, in.testFeat)
+}
+
+func (r *runner) encode(ctx context.Context, j *Job, in *inputs, p paths) (result, error) {
+	var e *encode.Encoder
+	var err error
+	if r.reuse(p) {
+		e, err = encode.Load(p.model, in.trainFeat.Shape)
+	} else {
+		e, err = encode.Train(ctx, in.trainFeat, in.train.X, in.train.Labels, &encode.Options{
+			Alpha: r.cfg.Encoding.Alpha, NFeat: r.cfg.Encoding.NFeatFor(j.Layer), Workers: r.solver, Progress: r.progress(j)})
+		if err == nil {
+			err = r.save(e, p)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return encode.Test(ctx, e, in.testFeat, in.test.X, in.test.Labels)
+}

@@ -1,0 +1,92 @@
+// Package bhscore computes the brain hierarchy (BH) score of deep neural
+// networks (Nonaka, Majima, Aoki & Kamitani 2021, iScience 24:103013) as the
+// published Python analysis does (KamitaniLab/BHscore, bdpy, PyFastL2LiR),
+// reading and writing the same files.
+//
+// This package is the front door: it runs a whole study (Run), scores
+// accuracy trees, the study's own or published ones (ScoreTrees), and
+// reads and writes the study's design (Design, the notebook's
+// settings.json). Everything else lives in the package it belongs to:
+//
+//	package      what it holds
+//	analysis     study config (native YAML, original BHscore configs), the job
+//	             list, shards, the resumable job runner (analysis.Run)
+//	fmri         BData files: selectors, labels, trials, averaging per image
+//	features     DNN feature stores: bdpy directories (.mat) and packed stores
+//	decode       one feature decoder (fMRI -> units) and its accuracy
+//	encode       one encoder (units -> fMRI), the mirror image
+//	fastl2lir    the ridge solver with per-target input selection
+//	bdmodel      a trained model's directory (W, b, statistics, info.yaml)
+//	stats        normalisation and profile correlation both directions share
+//	hierarchy    the BH score: top ROIs, significance, Spearman, layer selection
+//	report       score tables (JSON, CSV, text), ranking, the published scores
+//	figures      the paper's Figure 3 and Figure S1 (gonum/plot)
+//	sim          a simulated study with a known hierarchy, in real file formats
+//	cli          what the example binaries share: flags, progress bars
+//
+// Data flow, each arrow also from files on disk (so a study can start at any
+// stage with files the Python tools wrote):
+//
+//	fmri + features -> decode / encode (fastl2lir inside, bdmodel on disk)
+//	    -> accuracy trees (decoding_accuracy/, encoding_accuracy/)
+//	    -> hierarchy (ScoreTrees) -> report -> figures
+//
+// A study from a config:
+//
+//	cfg, err := analysis.LoadConfig("", "study.yaml")
+//	rep, err := bhscore.Run(ctx, cfg, nil, nil) // analyses, settings.json, scores
+//	err = rep.WriteTable(os.Stdout)
+//
+// Scoring published accuracy trees (the paper's Figure 3):
+//
+//	d, err := bhscore.LoadDesign("settings.json")
+//	rep, err := bhscore.ScoreTrees(ctx, d, "decoding_accuracy/ImageNetTest",
+//	        "encoding_accuracy/ImageNetTest", nil)
+//
+// Importing this package does not link a plotting library; package figures
+// does.
+package bhscore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"github.com/brainhierarchy/bhscore/analysis"
+	"github.com/brainhierarchy/bhscore/report"
+)
+
+// ErrIncomplete is returned (wrapped) by Run when this worker's shard is
+// done but other jobs of the study are not (other shards still running, or
+// failed): the study is scored by whichever worker finishes last, or by
+// ScoreTrees.
+var ErrIncomplete = errors.New("bhscore: study incomplete")
+
+// Run runs the analyses of a study (analysis.Run with ao) and, when every
+// job of the whole study is done, writes the study's Design to
+// <output>/settings.json and scores its accuracy trees (ScoreTrees with so).
+// When other shards' jobs remain it returns an error wrapping ErrIncomplete.
+func Run(ctx context.Context, cfg *analysis.Config, ao *analysis.Options, so *ScoreOptions) (*report.Report, error) {
+	sum, err := analysis.Run(ctx, cfg, ao)
+	if err != nil {
+		return nil, err
+	}
+	if sum.Remaining > 0 {
+		return nil, fmt.Errorf("%w: %d of %d jobs not done", ErrIncomplete, sum.Remaining, len(cfg.Jobs()))
+	}
+	d := DesignOf(cfg)
+	if err := d.Save(filepath.Join(cfg.Output, "settings.json")); err != nil {
+		return nil, err
+	}
+	var roots [2]string
+	for i, dir := range []analysis.Direction{analysis.Decoding, analysis.Encoding} {
+		if (dir == analysis.Decoding && cfg.Decoding.Skip) || (dir == analysis.Encoding && cfg.Encoding.Skip) {
+			continue
+		}
+		if roots[i], err = cfg.AccuracyTree(dir); err != nil {
+			return nil, fmt.Errorf("bhscore: %w", err)
+		}
+	}
+	return ScoreTrees(ctx, d, roots[0], roots[1], so)
+}

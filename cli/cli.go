@@ -1,0 +1,84 @@
+// Package cli holds what the example binaries share and what a program of
+// one's own can reuse: the flags that select a study's shard and
+// concurrency (StudyFlags), the body of the decode and encode binaries
+// (RunDirection), one-line progress bars fed by the library's progress
+// callbacks (Bar) and the exit-code convention (Exit, ErrUsage). Libraries
+// never print; binaries use this.
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/brainhierarchy/bhscore/analysis"
+)
+
+// ErrUsage marks errors that are the user's command line (exit code 2).
+var ErrUsage = errors.New("usage")
+
+// StudyFlags are the flags every study-running binary takes.
+type StudyFlags struct {
+	Shard  string
+	Shards int
+	Jobs   int
+	Quiet  bool
+}
+
+// Register adds -shard, -shards, -jobs and -q to fs.
+func (f *StudyFlags) Register(fs *flag.FlagSet) {
+	fs.StringVar(&f.Shard, "shard", "", "run only shard i of n of the job list (0-based, \"i/n\")")
+	fs.IntVar(&f.Shards, "shards", 0, "number of shards when the index comes from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX")
+	fs.IntVar(&f.Jobs, "jobs", 0, "jobs run at once (0: 1, the solver uses every core)")
+	fs.BoolVar(&f.Quiet, "q", false, "no progress bars")
+}
+
+// Apply sets ro's shard (from -shard, else from the scheduler's
+// environment), concurrency and, unless quiet, a progress bar on stderr.
+func (f *StudyFlags) Apply(ro *analysis.Options, stderr io.Writer) error {
+	ro.Jobs = f.Jobs
+	if f.Shard != "" {
+		sh, err := analysis.ParseShard(f.Shard)
+		if err != nil {
+			return fmt.Errorf("%w: %v", ErrUsage, err)
+		}
+		ro.Shard = sh
+	} else {
+		sh, ok, err := analysis.ShardFromEnv(os.Getenv, f.Shards)
+		if err != nil {
+			return fmt.Errorf("%w: %v", ErrUsage, err)
+		}
+		if ok {
+			ro.Shard = sh
+		}
+	}
+	if f.Quiet {
+		return nil
+	}
+	bar := NewBar(stderr, "analyses")
+	ro.Progress = func(e analysis.Event) {
+		switch e.Kind {
+		case analysis.JobFinished, analysis.JobSkipped, analysis.JobFailed, analysis.JobLocked:
+			bar.Set(e.Done, e.Total, e.Job.Key())
+			if e.Done == e.Total {
+				bar.Done()
+			}
+		}
+	}
+	return nil
+}
+
+// Exit prints err (if any) prefixed by the command name and returns the
+// exit code: 0, 2 for usage errors, 1 otherwise.
+func Exit(stderr io.Writer, cmd string, err error) int {
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
+	if errors.Is(err, ErrUsage) {
+		return 2
+	}
+	return 1
+}

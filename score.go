@@ -1,0 +1,122 @@
+package bhscore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/brainhierarchy/bhscore/hierarchy"
+	"github.com/brainhierarchy/bhscore/internal/layout"
+	"github.com/brainhierarchy/bhscore/internal/mat"
+	"github.com/brainhierarchy/bhscore/report"
+)
+
+// AccuracyTree is a hierarchy.Source over an accuracy directory in the
+// published layout: <Root>/<Dir>/<layer>/<subject>/<roi>/accuracy.mat with
+// variable "accuracy" (e.g. Root = decoding_accuracy/ImageNetTest).
+type AccuracyTree struct {
+	Root string
+	Dir  string // the DNN's directory, e.g. "pytorch/AlexNet"
+}
+
+// Path returns the accuracy file of one job (the path the analyses write).
+func (t AccuracyTree) Path(layer, subject, roi string) (string, error) {
+	return layout.Accuracy(t.Root, t.Dir, layer, subject, roi)
+}
+
+// Accuracy reads one job's accuracies, flattened in C order.
+func (t AccuracyTree) Accuracy(ctx context.Context, layer, subject, roi string) ([]float32, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	p, err := t.Path(layer, subject, roi)
+	if err != nil {
+		return nil, fmt.Errorf("bhscore: accuracy of %s layer %s subject %s ROI %s: %w", t.Dir, layer, subject, roi, err)
+	}
+	a, err := mat.Read(p, "accuracy")
+	if err != nil {
+		return nil, fmt.Errorf("bhscore: accuracy of %s layer %s subject %s ROI %s: %w", t.Dir, layer, subject, roi, err)
+	}
+	out := make([]float32, len(a.Data))
+	for i, v := range a.Data {
+		out[i] = float32(v)
+	}
+	return out, nil
+}
+
+// ScoreOptions control ScoreTrees. The zero value is the published analysis
+// with the exact layer-selection expectation.
+type ScoreOptions struct {
+	// Settings control unit selection (nil: published).
+	Settings *hierarchy.Settings
+	// Selection controls decoding layer selection (nil: exact 5-layer
+	// expectation). With Method Numpy and no RNG, every network starts
+	// from np.random.seed(Seed), as the notebook's seeded cells do.
+	Selection *hierarchy.Selection
+	// PerSubject adds per-subject scores.
+	PerSubject bool
+	// Progress, if not nil, is called after each network is scored.
+	Progress func(done, total int, dnn string)
+}
+
+// ScoreTrees scores every network of s from decoding and encoding accuracy
+// trees (either root may be "" to skip that direction) and ranks them.
+func ScoreTrees(ctx context.Context, s *Design, decodingRoot, encodingRoot string, o *ScoreOptions) (*report.Report, error) {
+	if o == nil {
+		o = &ScoreOptions{}
+	}
+	var dnns []report.DNNScore
+	for i, name := range s.Order {
+		d := s.DNNs[name]
+		st := &hierarchy.Scoring{
+			Layers:    d.Layers,
+			Subjects:  s.Subjects,
+			ROIs:      s.ROIs,
+			Settings:  o.Settings,
+			Selection: o.Selection,
+		}
+		if decodingRoot != "" {
+			st.Decoding = AccuracyTree{Root: decodingRoot, Dir: d.Dir}
+		}
+		if encodingRoot != "" {
+			st.Encoding = AccuracyTree{Root: encodingRoot, Dir: d.Dir}
+		}
+		sc, err := st.Score(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("bhscore: %s: %w", name, err)
+		}
+		ds := report.DNNScore{
+			Name: name, Decoding: sc.Decoding, Encoding: sc.Encoding, BHScore: sc.BHScore,
+			Layers: d.Layers, ROIs: s.ROIs,
+		}
+		if sc.DecodingResult != nil {
+			ds.TopROICounts = topCounts(sc.DecodingResult, len(s.ROIs))
+		}
+		if o.PerSubject {
+			per, err := st.PerSubject(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("bhscore: %s: %w", name, err)
+			}
+			for j, p := range per {
+				ds.Subjects = append(ds.Subjects, report.SubjectScore{Subject: s.Subjects[j], Decoding: p.Decoding, Encoding: p.Encoding, BHScore: p.BHScore})
+			}
+		}
+		dnns = append(dnns, ds)
+		if o.Progress != nil {
+			o.Progress(i+1, len(s.Order), name)
+		}
+	}
+	return report.New(dnns), nil
+}
+
+// topCounts returns, per layer, how many selected units have each ROI as
+// their best.
+func topCounts(r *hierarchy.Result, nroi int) [][]int {
+	out := make([][]int, r.Table.Entries)
+	for i := range out {
+		out[i] = make([]int, nroi)
+		for j := range out[i] {
+			out[i][j] = r.Table.Count(i, j)
+		}
+	}
+	return out
+}

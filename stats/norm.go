@@ -1,0 +1,119 @@
+package stats
+
+import (
+	"math"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/brainhierarchy/bhscore/features"
+	"github.com/brainhierarchy/bhscore/internal/npsum"
+)
+
+// Norm holds per-column normalisation statistics as the original scripts
+// save them (x_mean.mat, x_norm.mat, y_mean.mat, y_norm.mat): float32
+// means and ddof-1 standard deviations.
+type Norm struct {
+	Mean, Std []float32
+}
+
+// NormOf64 returns the column means and ddof-1 standard deviations of x
+// computed in float64 as np.mean(x, axis=0) and np.std(x, axis=0, ddof=1)
+// do for the Fortran-ordered matrix bdpy's BData.select returns (numpy's
+// pairwise summation down each column, internal/npsum), together with
+// their float32 roundings. The decoding scripts normalise the training
+// fMRI with the float64 values and save the float32 ones.
+func NormOf64(x mat.Matrix) (mean, std []float64, n Norm) {
+	r, c := x.Dims()
+	mean = make([]float64, c)
+	std = make([]float64, c)
+	col := make([]float64, r)
+	scratch := make([]float64, r)
+	for j := range c {
+		for i := range r {
+			col[i] = x.At(i, j)
+		}
+		mean[j], std[j] = npsum.MeanStd(col, r, 1, 1, scratch)
+	}
+	n = Norm{Mean: make([]float32, c), Std: make([]float32, c)}
+	for j := range c {
+		n.Mean[j] = float32(mean[j])
+		n.Std[j] = float32(std[j])
+	}
+	return mean, std, n
+}
+
+// NormOf32 returns the column statistics of the rows x cols float32 matrix
+// data (row-major) computed in float32 arithmetic as np.mean(axis=0) and
+// np.std(axis=0, ddof=1) do for a float32 array held in order: a C-ordered
+// array (bdpy features concatenated without an index) is summed row by
+// row, a Fortran-ordered one (BData.select's fMRI, fancy-indexed or
+// Fortran-reshaped features) pairwise down each column (internal/npsum).
+// The mean is divided in float32, squared deviations are summed in the
+// same order and divided by rows-1, then the square root is taken.
+func NormOf32(data []float32, rows, cols int, order features.Order) Norm {
+	mean := make([]float32, cols)
+	std := make([]float32, cols)
+	if order == features.Fortran || cols == 1 {
+		scratch := make([]float32, rows)
+		for j := range cols {
+			mean[j], std[j] = npsum.MeanStd(data[j:], rows, cols, 1, scratch)
+		}
+		return Norm{Mean: mean, Std: std}
+	}
+	npsum.Sequential(mean, data, rows, cols)
+	for j := range mean {
+		mean[j] /= float32(rows)
+	}
+	for i := range rows {
+		row := data[i*cols : (i+1)*cols]
+		for j, v := range row {
+			d := v - mean[j]
+			std[j] += d * d
+		}
+	}
+	for j := range std {
+		std[j] = float32(math.Sqrt(float64(std[j] / float32(rows-1))))
+	}
+	return Norm{Mean: mean, Std: std}
+}
+
+// Normalize32 returns (x - mean) / std computed in float32 for the rows x
+// cols matrix data, with ±Inf replaced by 0 when zeroInf is set (bdpy's
+// ModelTraining does that; the test scripts do not). 0/0 gives NaN, which is
+// kept, as in the original.
+func (n Norm) Normalize32(data []float32, rows, cols int, zeroInf bool) []float32 {
+	out := make([]float32, len(data))
+	for i := range rows {
+		for j := range cols {
+			v := (data[i*cols+j] - n.Mean[j]) / n.Std[j]
+			if zeroInf && math.IsInf(float64(v), 0) {
+				v = 0
+			}
+			out[i*cols+j] = v
+		}
+	}
+	return out
+}
+
+// ProfileCorrelation returns, for every column j, the Pearson correlation
+// between pred[:, j] and truth[:, j] across rows, as
+// np.corrcoef(pred[:, j], truth[:, j])[0, 1] computes it in float64
+// (deviations from the mean, ddof-independent ratio, clipped to [-1, 1]).
+// It is NaN where either column is constant or holds NaN.
+func ProfileCorrelation(pred, truth mat.Matrix) []float64 {
+	r, c := pred.Dims()
+	if tr, tc := truth.Dims(); tr != r || tc != c {
+		panic(mat.ErrShape)
+	}
+	out := make([]float64, c)
+	a := make([]float64, r)
+	b := make([]float64, r)
+	for j := range c {
+		for i := range r {
+			a[i] = pred.At(i, j)
+			b[i] = truth.At(i, j)
+		}
+		out[j] = Pearson(a, b)
+	}
+	return out
+}
