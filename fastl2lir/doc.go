@@ -48,6 +48,21 @@
 // Options.TargetShape records the shape; W's columns and B come back in the
 // same C order, equal element by element to the reference's N-d W and b.
 //
+// # Inputs too large for memory: FitStream
+//
+// FitStream fits several problems (e.g. all subjects and ROIs of one DNN
+// layer) to inputs read block by block from a ColumnSource: one pass
+// correlates every input column with the targets of all problems, keeping
+// each target's running best NFeat candidates (the same rules and
+// arithmetic as Fit); a second pass reads only the selected columns, as
+// many at a time as the memory plan allows, and solves each target's
+// system with the same per-target solver. PlanStream sizes the blocks to a
+// budget before any work and fails with the numbers when it cannot fit.
+// The result, a Sparse model (selected inputs and weights per target;
+// Dense expands it), is bitwise identical to Fit whenever Fit builds each
+// target's system from its columns, which it does for every input too
+// large for memory. Sparse.PredictColumns predicts from streamed inputs.
+//
 // # Backend
 //
 // Dense kernels come from internal/linalg: OpenBLAS through cgo by default,

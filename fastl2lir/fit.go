@@ -42,7 +42,9 @@ type prob[T linalg.Float] struct {
 	ldx int
 	xwT []T // p×m, per-target mode only
 
-	sw  []float64 // √c per row; nil means all ones
+	sw    []float64 // √c per row; nil means all ones
+	rows  []int     // input row behind distinct row d; nil means d itself
+	count []float64 // trials per distinct row; nil means all ones
 	ysw []T       // m×q, leading dimension ldy
 	ldy int
 
@@ -153,6 +155,7 @@ func (pb *prob[T]) prepare(xr blas64.General, index []int, yr blas64.General, pe
 	// rows[d] is the row of x behind distinct row d; count[d] its trials.
 	var rows []int
 	var count []float64
+	defer func() { pb.rows, pb.count = rows, count }()
 	var trialRow []int // trial -> distinct row
 	if index == nil {
 		pb.m = xr.Rows
@@ -187,38 +190,19 @@ func (pb *prob[T]) prepare(xr blas64.General, index []int, yr blas64.General, pe
 		}
 		return xr.Data[r*xr.Stride : r*xr.Stride+p]
 	}
-	cnt := func(d int) float64 {
-		if count == nil {
-			return 1
-		}
-		return count[d]
-	}
-
-	// Trial-level column statistics of X (two passes).
+	// Trial-level column statistics of X.
 	pb.mx = make([]float64, p)
 	pb.sx = make([]float64, p)
 	pb.zv = make([]bool, p)
+	offs := make([]int, m)
 	for d := range m {
-		c := cnt(d)
-		for i, v := range xrow(d) {
-			pb.mx[i] += c * round[T](v)
+		r := d
+		if rows != nil {
+			r = rows[d]
 		}
+		offs[d] = r * xr.Stride
 	}
-	for i := range pb.mx {
-		pb.mx[i] /= pb.n
-	}
-	ss := pb.sx
-	for d := range m {
-		c := cnt(d)
-		for i, v := range xrow(d) {
-			e := round[T](v) - pb.mx[i]
-			ss[i] += c * e * e
-		}
-	}
-	for i, s := range ss {
-		pb.zv[i] = s/pb.n < zeroVar
-		pb.sx[i] = math.Sqrt(s / (pb.n - 1))
-	}
+	xStats[T](pb.mx, pb.sx, pb.zv, xr.Data, offs, 1, count, pb.n)
 
 	// Trial-level statistics of Y.
 	pb.my = make([]float64, q)
@@ -384,7 +368,6 @@ func (pb *prob[T]) selectAndSolve(k int) error {
 	}
 	ngroups := (q + gsz - 1) / gsz
 	capacity := min(p, 2*k)
-	isF32 := unsafe.Sizeof(T(0)) == 4
 	sp := newPool(pb.workers, func() *selScratch[T] {
 		s := &selScratch[T]{
 			zc:  make([]T, m*gsz),
@@ -398,7 +381,6 @@ func (pb *prob[T]) selectAndSolve(k int) error {
 		}
 		return s
 	})
-	nm1 := pb.n - 1
 	return forEach(pb.ctx, pb.workers, ngroups, func(gi int) error {
 		j0 := gi * gsz
 		j1 := min(j0+gsz, q)
@@ -406,16 +388,8 @@ func (pb *prob[T]) selectAndSolve(k int) error {
 		s := sp.get()
 		defer sp.put(s)
 
-		// Centred targets of the block: Zc = ysw - √c·mean(y).
 		zc := s.zc[:m*g]
-		for d := range m {
-			swd := pb.swAt(d)
-			yrow := pb.ysw[d*pb.ldy+j0 : d*pb.ldy+j1]
-			zrow := zc[d*g : (d+1)*g]
-			for jj, v := range yrow {
-				zrow[jj] = T(float64(v) - swd*pb.my[j0+jj])
-			}
-		}
+		pb.centre(zc, j0, j1)
 		for jj := range g {
 			s.tk[jj].reset()
 		}
@@ -432,23 +406,7 @@ func (pb *prob[T]) selectAndSolve(k int) error {
 			} else {
 				linalg.Gemm(true, true, g, bs, m, 1, zc, g, pb.xwT[i0*m:], m, 0, pm, bs)
 			}
-			for jj := range g {
-				j := j0 + jj
-				sy, hy := pb.sy[j], pb.n*pb.my[j]
-				t := &s.tk[jj]
-				for ii, v := range pm[jj*bs : (jj+1)*bs] {
-					i := i0 + ii
-					var c float64
-					if !pb.zv[i] {
-						c = float64(v) / nm1 / (pb.sx[i] * sy)
-						if isF32 {
-							c = float64(float32(c))
-						}
-					}
-					// (YᵀX)[j,i] = (centred Y)ᵀX + n·mean(x)·mean(y)
-					t.push(cand{key: corrKey(c), h: float64(v) + hy*pb.mx[i], idx: int32(i)})
-				}
-			}
+			pb.push(s.tk[:g], pm, bs, j0, i0, pb.mx[i0:i1], pb.sx[i0:i1], pb.zv[i0:i1])
 		}
 		for jj := range g {
 			if err := pb.solveTarget(j0+jj, s.tk[jj].final(), s); err != nil {
@@ -458,6 +416,100 @@ func (pb *prob[T]) selectAndSolve(k int) error {
 		pb.progress(g)
 		return nil
 	})
+}
+
+// centre writes the centred targets j0..j1-1, Zc = ysw - √c·mean(y), into
+// zc (distinct rows x (j1-j0), row-major).
+func (pb *prob[T]) centre(zc []T, j0, j1 int) {
+	g := j1 - j0
+	for d := range pb.m {
+		swd := pb.swAt(d)
+		yrow := pb.ysw[d*pb.ldy+j0 : d*pb.ldy+j1]
+		zrow := zc[d*g : (d+1)*g]
+		for jj, v := range yrow {
+			zrow[jj] = T(float64(v) - swd*pb.my[j0+jj])
+		}
+	}
+}
+
+// push turns a block of centred cross-products pm = Zcᵀ X[:, i0:i0+bs]
+// (targets j0.. in rows, leading dimension bs) into candidates of the
+// targets' selections tk: the correlation (float32-rounded in float32
+// fits; 0 for a zero-variance column) and the right-hand side entry.
+// mx, sx and zv hold the statistics of the block's columns.
+func (pb *prob[T]) push(tk []topk, pm []T, bs, j0, i0 int, mx, sx []float64, zv []bool) {
+	isF32 := unsafe.Sizeof(T(0)) == 4
+	nm1 := pb.n - 1
+	for jj := range tk {
+		j := j0 + jj
+		sy, hy := pb.sy[j], pb.n*pb.my[j]
+		t := &tk[jj]
+		for ii, v := range pm[jj*bs : (jj+1)*bs] {
+			var c float64
+			if !zv[ii] {
+				c = float64(v) / nm1 / (sx[ii] * sy)
+				if isF32 {
+					c = float64(float32(c))
+				}
+			}
+			// (YᵀX)[j,i] = (centred Y)ᵀX + n·mean(x)·mean(y)
+			t.push(cand{key: corrKey(c), h: float64(v) + hy*mx[ii], idx: int32(i0 + ii)})
+		}
+	}
+}
+
+// xStats computes the trial-level statistics of the columns of X from
+// values rounded to T, in float64: means mx, ddof-1 standard deviations sx
+// and zv (variance below the reference's threshold). Element i of distinct
+// row d is data[offs[d]+i*colStride]; count[d] is its number of trials
+// (nil: one each) and n the number of trials. Every column is summed over
+// d in order, whatever the layout, so results do not depend on it.
+func xStats[T linalg.Float, E float32 | float64](mx, sx []float64, zv []bool, data []E, offs []int, colStride int, count []float64, n float64) {
+	p := len(mx)
+	cnt := func(d int) float64 {
+		if count == nil {
+			return 1
+		}
+		return count[d]
+	}
+	clear(mx)
+	clear(sx)
+	if colStride == 1 {
+		for d, o := range offs {
+			c := cnt(d)
+			for i, v := range data[o : o+p] {
+				mx[i] += c * round[T](float64(v))
+			}
+		}
+		for i := range mx {
+			mx[i] /= n
+		}
+		for d, o := range offs {
+			c := cnt(d)
+			for i, v := range data[o : o+p] {
+				e := round[T](float64(v)) - mx[i]
+				sx[i] += c * e * e
+			}
+		}
+	} else {
+		for i := range p {
+			var s float64
+			for d, o := range offs {
+				s += cnt(d) * round[T](float64(data[o+i*colStride]))
+			}
+			mx[i] = s / n
+			var ss float64
+			for d, o := range offs {
+				e := round[T](float64(data[o+i*colStride])) - mx[i]
+				ss += cnt(d) * e * e
+			}
+			sx[i] = ss
+		}
+	}
+	for i, s := range sx {
+		zv[i] = s/n < zeroVar
+		sx[i] = math.Sqrt(s / (n - 1))
+	}
 }
 
 // system writes the (k+1)² system of the selected columns idx (ascending)

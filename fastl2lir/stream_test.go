@@ -1,0 +1,259 @@
+package fastl2lir
+
+import (
+	"context"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"runtime/debug"
+	"sync"
+	"testing"
+	"time"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/brainhierarchy/bhscore/internal/memplan"
+)
+
+// colMajor is an in-memory ColumnSource that records the blocks read.
+type colMajor struct {
+	m, p  int
+	data  []float32 // column-major
+	mu    sync.Mutex
+	reads [][2]int
+}
+
+func (c *colMajor) ReadColumns(ctx context.Context, j0, j1 int, dst []float32) error {
+	c.mu.Lock()
+	c.reads = append(c.reads, [2]int{j0, j1})
+	c.mu.Unlock()
+	copy(dst, c.data[j0*c.m:j1*c.m])
+	return nil
+}
+
+// dense returns the source as an m×p float64 matrix.
+func (c *colMajor) dense() *mat.Dense {
+	x := mat.NewDense(c.m, c.p, nil)
+	for j := range c.p {
+		for i := range c.m {
+			x.Set(i, j, float64(c.data[j*c.m+i]))
+		}
+	}
+	return x
+}
+
+// streamCase returns inputs of m images × p units (ReLU-like, with a
+// constant column and a repeated one so that ties and zero variance
+// occur) and two problems: 5 repetitions of every image, and 3 of the
+// first m-7 images in shuffled order.
+func streamCase(m, p, q int, seed uint64) (*colMajor, []Problem) {
+	rng := rand.New(rand.NewPCG(seed, 7))
+	src := &colMajor{m: m, p: p, data: make([]float32, m*p)}
+	for i := range src.data {
+		if rng.IntN(3) != 0 {
+			src.data[i] = float32(rng.NormFloat64())
+		}
+	}
+	for i := range m {
+		src.data[5*m+i] = 1.5                   // constant
+		src.data[(p-1)*m+i] = src.data[17*m+i] // tie with column 17
+	}
+	mk := func(index []int) Problem {
+		y := mat.NewDense(len(index), q, nil)
+		for t, d := range index {
+			for j := range q {
+				v := 0.3*float64(src.data[(j*31%p)*m+d]) + rng.NormFloat64()
+				y.Set(t, j, v)
+			}
+		}
+		return Problem{Index: index, Y: y}
+	}
+	var a, b []int
+	for r := range 5 {
+		for d := range m {
+			a = append(a, (d+r)%m)
+		}
+	}
+	for range 3 {
+		for _, d := range rng.Perm(m - 7) {
+			b = append(b, d)
+		}
+	}
+	return src, []Problem{mk(a), mk(b)}
+}
+
+func TestFitStreamIdentical(t *testing.T) {
+	ctx := context.Background()
+	src, probs := streamCase(40, 2500, 70, 1)
+	x := src.dense()
+	for _, prec := range []Precision{Float32, Float64} {
+		for _, tc := range []struct {
+			name          string
+			block, gather int
+			workers       int
+			chunk         int
+		}{
+			{"small blocks", 1024, 60, 1, 0},
+			{"one block", 0, 0, 3, 0},
+			{"chunked", 2048, 5000, 2, 10},
+		} {
+			t.Run(prec.String()+"/"+tc.name, func(t *testing.T) {
+				o := &StreamOptions{
+					Options:      Options{Alpha: 100, NFeat: 30, Precision: prec, Workers: tc.workers, ChunkSize: tc.chunk},
+					Memory:       1 << 30,
+					BlockColumns: tc.block, GatherColumns: tc.gather,
+				}
+				got, err := FitStream(ctx, src, src.m, src.p, probs, o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i, pr := range probs {
+					mo := o.Options
+					mo.gram = gramPerTarget
+					want, err := FitImages(ctx, x, pr.Index, pr.Y, &mo)
+					if err != nil {
+						t.Fatal(err)
+					}
+					d := got[i].Dense()
+					wd, gd := want.W.RawMatrix().Data, d.W.RawMatrix().Data
+					for e := range wd {
+						if math.Float64bits(wd[e]) != math.Float64bits(gd[e]) {
+							t.Fatalf("problem %d: W[%d] = %v, in-memory %v (bitwise)", i, e, gd[e], wd[e])
+						}
+					}
+					for j := range want.B {
+						if math.Float64bits(want.B[j]) != math.Float64bits(d.B[j]) {
+							t.Fatalf("problem %d: b[%d] = %v, in-memory %v", i, j, d.B[j], want.B[j])
+						}
+					}
+					// The streamed estimate equals the dense prediction up
+					// to summation order.
+					pred, err := got[i].PredictColumns(ctx, src, src.m)
+					if err != nil {
+						t.Fatal(err)
+					}
+					wantPred, _ := want.Predict(x)
+					// 1e-9 relative: float64 sums of 30 terms in another order.
+					if !mat.EqualApprox(pred, wantPred, 1e-9) {
+						t.Fatalf("problem %d: PredictColumns differs from Model.Predict", i)
+					}
+				}
+			})
+		}
+	}
+}
+
+func TestFitStreamErrors(t *testing.T) {
+	ctx := context.Background()
+	src, probs := streamCase(20, 300, 3, 2)
+	for _, o := range []*StreamOptions{nil, {Options: Options{NFeat: 0}}, {Options: Options{NFeat: 300}}} {
+		if _, err := FitStream(ctx, src, 20, 300, probs, o); err == nil {
+			t.Errorf("options %+v: no error", o)
+		}
+	}
+	bad := []Problem{{Index: []int{0, 25}, Y: mat.NewDense(2, 1, nil)}}
+	if _, err := FitStream(ctx, src, 20, 300, bad, &StreamOptions{Options: Options{NFeat: 5}, Memory: 1 << 30}); err == nil {
+		t.Error("index out of range: no error")
+	}
+	// A budget too small for the candidate lists fails at once, with the
+	// numbers.
+	_, err := FitStream(ctx, src, 20, 300, probs, &StreamOptions{Options: Options{NFeat: 5}, Memory: 10 << 10})
+	var ts *memplan.TooSmallError
+	if !errors.As(err, &ts) || len(src.reads) != 0 {
+		t.Errorf("tiny budget: err = %v after %d reads, want *memplan.TooSmallError before any", err, len(src.reads))
+	}
+}
+
+// genSource produces a large input matrix column by column from a seed,
+// holding none of it.
+type genSource struct{ m int }
+
+func (g genSource) ReadColumns(ctx context.Context, j0, j1 int, dst []float32) error {
+	for j := j0; j < j1; j++ {
+		rng := rand.New(rand.NewPCG(uint64(j), 3))
+		for i := range g.m {
+			dst[(j-j0)*g.m+i] = float32(rng.NormFloat64())
+		}
+	}
+	return nil
+}
+
+// TestFitStreamBoundedMemory fits a layer several times larger than the
+// budget: the plan's blocks are those the estimate allows, and the live
+// heap, sampled throughout, stays within the budget.
+func TestFitStreamBoundedMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("samples the heap for a few seconds")
+	}
+	const (
+		m, p   = 100, 200_000 // 80 MB of float32 inputs
+		budget = 24 << 20
+	)
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(4, 4))
+	y := mat.NewDense(3*m, 40, nil)
+	index := make([]int, 3*m)
+	for t := range index {
+		index[t] = t % m
+		for j := range 40 {
+			y.Set(t, j, rng.NormFloat64())
+		}
+	}
+	probs := []Problem{{Index: index, Y: y}, {Index: index, Y: y}}
+	o := &StreamOptions{Options: Options{Alpha: 100, NFeat: 50, Precision: Float32, Workers: 2}, Memory: budget}
+	plan, err := PlanStream(m, p, []ProblemShape{{m, 3 * m, 40}, {m, 3 * m, 40}}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Fixed part: targets 2×(2·100·40·4 + 3·40·8 + 300·8) = 70,720; candidate
+	// lists 80·100·24 = 192,000; selections 80·50·24 = 96,000; solver scratch
+	// 2·(51²·4 + 50·100·4 + 64·1024·4) = 585,096; gather window 4096·100·4 =
+	// 1,638,400; total 2,582,216. A block column costs 100·4 + 100·4 + 17 =
+	// 817 bytes: (0.85·24 MiB - 2,582,216) / 817 = 23,023 columns, 22 blocks
+	// of 1024.
+	if plan.Fixed != 2582216 || plan.BlockColumns != 22528 {
+		t.Errorf("plan: fixed %d, block %d columns; want 2582216, 22528", plan.Fixed, plan.BlockColumns)
+	}
+	if plan.Peak > budget {
+		t.Errorf("planned peak %d exceeds the budget %d", plan.Peak, budget)
+	}
+
+	old := debug.SetGCPercent(10) // keep garbage small, so the heap tracks live data
+	defer debug.SetGCPercent(old)
+	runtime.GC()
+	var base runtime.MemStats
+	runtime.ReadMemStats(&base)
+	var peak uint64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		var ms runtime.MemStats
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+			runtime.ReadMemStats(&ms)
+			peak = max(peak, ms.HeapAlloc)
+		}
+	}()
+	got, err := FitStream(ctx, genSource{m}, m, p, probs, o)
+	close(stop)
+	wg.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[0].Targets() != 40 {
+		t.Fatalf("%d targets", got[0].Targets())
+	}
+	grown := int64(peak) - int64(base.HeapAlloc)
+	t.Logf("peak heap growth %.1f MiB (budget %d MiB, inputs %d MiB)", float64(grown)/(1<<20), budget>>20, m*p*4>>20)
+	// The budget covers the live data; 10% GC garbage on top is allowed.
+	if grown > budget*11/10 {
+		t.Errorf("heap grew by %d bytes, budget %d", grown, budget)
+	}
+}
