@@ -45,8 +45,8 @@ type prob[T linalg.Float] struct {
 	sw    []float64 // √c per row; nil means all ones
 	rows  []int     // input row behind distinct row d; nil means d itself
 	count []float64 // trials per distinct row; nil means all ones
-	ysw []T       // m×q, leading dimension ldy
-	ldy int
+	ysw   []T       // m×q, leading dimension ldy
+	ldy   int
 
 	mx, sx, my, sy, sumY []float64
 	zv                   []bool

@@ -56,7 +56,7 @@ func streamCase(m, p, q int, seed uint64) (*colMajor, []Problem) {
 		}
 	}
 	for i := range m {
-		src.data[5*m+i] = 1.5                   // constant
+		src.data[5*m+i] = 1.5                  // constant
 		src.data[(p-1)*m+i] = src.data[17*m+i] // tie with column 17
 	}
 	mk := func(index []int) Problem {
