@@ -31,10 +31,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/brainhierarchy/bhscore/cli"
 	"github.com/brainhierarchy/bhscore/extract"
 	"github.com/brainhierarchy/bhscore/features"
 	"github.com/brainhierarchy/bhscore/internal/atomicfile"
-	"github.com/brainhierarchy/bhscore/internal/progress"
 )
 
 func main() { os.Exit(run(os.Stdout, os.Stderr, os.Args[1:])) }
@@ -105,9 +105,9 @@ func extractRun(ctx context.Context, stdout, stderr io.Writer, f *flags) error {
 	if err != nil {
 		return err
 	}
-	var bar *progress.Bar
+	var bar *cli.Bar
 	if !f.quiet {
-		bar = progress.New(stderr, "extracting")
+		bar = cli.NewBar(stderr, "extracting")
 	}
 	start := time.Now()
 	e, err := extract.New(m, layers, &extract.Options{Preprocess: pre, BatchSize: f.batch, Library: f.lib,
