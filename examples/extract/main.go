@@ -34,7 +34,6 @@ import (
 	"github.com/brainhierarchy/bhscore/cli"
 	"github.com/brainhierarchy/bhscore/extract"
 	"github.com/brainhierarchy/bhscore/features"
-	"github.com/brainhierarchy/bhscore/internal/atomicfile"
 )
 
 func main() { os.Exit(run(os.Stdout, os.Stderr, os.Args[1:])) }
@@ -243,7 +242,11 @@ func claim(f *flags, layers []extract.Layer) error {
 		return err
 	}
 	js, _ := json.MarshalIndent(want, "", "  ")
-	return atomicfile.WriteBytes(path, append(js, '\n'))
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(js, '\n'), 0o666); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }
 
 func equal(a, b marker) bool {
