@@ -238,13 +238,39 @@ def main_fixtures():
             fh.write('%s %s tiny.onnx\n' % (layer, t))
 
 
-def main_bench(out):
-    """Benchmark models (not committed): SqueezeNet 1.1 and ResNet-18,
-    random weights, dynamic batch."""
-    os.makedirs(out, exist_ok=True)
-    export(squeezenet(), (1, 3, 224, 224), os.path.join(out, 'squeezenet1_1.onnx'), True)
+# Benchmark layers: output name -> (module path, ONNX tensor name).
+BENCH_LAYERS = {
+    'squeezenet1_1': {'pool2': ('features.5', '/features/features.5/MaxPool_output_0'),
+                      'fire8': ('features.12', '/features/features.12/Concat_output_0'),
+                      'output': ('', 'output')},
+    'resnet18': {'layer1': ('layer1', '/layer1/layer1.1/relu_1/Relu_output_0'),
+                 'layer3': ('layer3', '/layer3/layer3.1/relu_1/Relu_output_0'),
+                 'output': ('', 'output')},
+}
+
+
+def bench_model(name):
+    if name == 'squeezenet1_1':
+        return squeezenet()
     torch.manual_seed(0)
-    export(torchvision.models.resnet18(weights=None).eval(), (1, 3, 224, 224), os.path.join(out, 'resnet18.onnx'), True)
+    return torchvision.models.resnet18(weights=None).eval()
+
+
+def main_bench(out):
+    """Benchmark inputs (not committed): SqueezeNet 1.1 and ResNet-18 with
+    random weights and a dynamic batch axis, and 200 ImageNet-sized JPEG
+    images (500 x 375, quality 90, 4:2:0) in out/images."""
+    os.makedirs(os.path.join(out, 'images'), exist_ok=True)
+    for name in BENCH_LAYERS:
+        path = os.path.join(out, name + '.onnx')
+        export(bench_model(name), (1, 3, 224, 224), path, True)
+        import onnx
+        names = {o for n in onnx.load(path).graph.node for o in n.output}
+        for layer, (_, tensor) in BENCH_LAYERS[name].items():
+            assert tensor in names, (name, tensor)
+    rng = np.random.default_rng(7)
+    for i in range(200):
+        Image.fromarray(smooth_image(rng, 375, 500)).save(os.path.join(out, 'images', 'img%03d.jpg' % i), quality=90)
 
 
 if __name__ == '__main__':
