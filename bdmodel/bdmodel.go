@@ -173,10 +173,19 @@ func Solver(alpha *float64, nfeat *int, workers int, progress func(done, total i
 // (SaveWeights) and last info.yaml marking id done (WriteInfo). Errors
 // other than SaveWeights' start with pkg, the caller's package name.
 func Save(pkg, dir, id string, m *fastl2lir.Model, s Stats, xdims, ydims []int) error {
+	return save(pkg, dir, id, func() error { return SaveWeights(dir, m) }, s, xdims, ydims)
+}
+
+// SaveSparse is Save for a model stored per target (SaveSparseWeights).
+func SaveSparse(pkg, dir, id string, m *fastl2lir.Sparse, s Stats, xdims, ydims []int) error {
+	return save(pkg, dir, id, func() error { return SaveSparseWeights(dir, m) }, s, xdims, ydims)
+}
+
+func save(pkg, dir, id string, weights func() error, s Stats, xdims, ydims []int) error {
 	if err := s.Save(dir, xdims, ydims); err != nil {
 		return fmt.Errorf("%s: %w", pkg, err)
 	}
-	if err := SaveWeights(dir, m); err != nil {
+	if err := weights(); err != nil {
 		return err
 	}
 	if err := WriteInfo(dir, id); err != nil {

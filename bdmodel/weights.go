@@ -37,17 +37,57 @@ func SaveWeights(dir string, m *fastl2lir.Model) error {
 			w.Data[i*q+j] = float64(float32(v))
 		}
 	}
-	b := &imat.Array{Dims: append([]int{1}, shape...), Class: imat.Single, Data: make([]float64, q)}
-	for j, v := range m.B {
-		b.Data[j] = float64(float32(v))
-	}
 	if err := imat.WriteSparse(filepath.Join(dir, "W.mat"), "W", w); err != nil {
 		return fmt.Errorf("bdmodel: save: %w", err)
+	}
+	return saveB(dir, m.B, shape)
+}
+
+// saveB writes b.mat: the intercepts, float32, shape 1 x shape.
+func saveB(dir string, bias []float64, shape []int) error {
+	b := &imat.Array{Dims: append([]int{1}, shape...), Class: imat.Single, Data: make([]float64, len(bias))}
+	for j, v := range bias {
+		b.Data[j] = float64(float32(v))
 	}
 	if err := imat.WriteV73(filepath.Join(dir, "b.mat"), map[string]*imat.Array{"b": b}); err != nil {
 		return fmt.Errorf("bdmodel: save: %w", err)
 	}
 	return nil
+}
+
+// SaveSparseWeights writes a model stored per target (a streamed fit of a
+// whole layer) as SaveWeights writes the equivalent dense one: W.mat as a
+// bdpy SparseArray of shape inputs x targets (the non-zero float32
+// weights in C order) and b.mat, without ever forming the dense W.
+func SaveSparseWeights(dir string, s *fastl2lir.Sparse) error {
+	q := s.Targets()
+	type entry struct {
+		i, j int32
+		w    float64
+	}
+	var es []entry
+	for j := range q {
+		for r, i := range s.Index[j*s.K : (j+1)*s.K] {
+			if w := float64(float32(s.W[j*s.K+r])); w != 0 {
+				es = append(es, entry{i, int32(j), w})
+			}
+		}
+	}
+	slices.SortFunc(es, func(a, b entry) int {
+		if a.i != b.i {
+			return int(a.i - b.i)
+		}
+		return int(a.j - b.j)
+	})
+	sp := &imat.Sparse{Shape: []int{s.Inputs, q}, Index: [][]int64{make([]int64, len(es)), make([]int64, len(es))},
+		Value: make([]float64, len(es)), Class: imat.Single}
+	for k, e := range es {
+		sp.Index[0][k], sp.Index[1][k], sp.Value[k] = int64(e.i), int64(e.j), e.w
+	}
+	if err := imat.WriteSparseComponents(filepath.Join(dir, "W.mat"), "W", sp); err != nil {
+		return fmt.Errorf("bdmodel: save: %w", err)
+	}
+	return saveB(dir, s.B, []int{q})
 }
 
 // LoadWeights reads a model saved in bdpy's "bdmodel" layout: dir/W.mat and

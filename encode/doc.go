@@ -32,6 +32,21 @@
 // becomes a NaN input column that FastL2LiR selects first for every voxel,
 // so the whole layer's encoders and accuracies are NaN.
 //
+// # All units of a large layer: TrainStream
+//
+// A layer of 1,200 images x 3.2 M units is 15 GB of float32 and cannot be
+// held (with its copies) by Train. TrainStream fits the encoders of every
+// subject and ROI of such a layer in one pass over its units, read block by
+// block from a packed store (features.OpenColumns, Fortran order),
+// normalising each block as Train does; only each voxel's running best
+// candidates, then its selected units, are held (fastl2lir.FitStream). Its
+// encoders hold weights per voxel (Encoder.Sparse; W.mat is written sparse
+// without a dense copy) and predict with PredictColumns / TestColumns,
+// reading only the units they use. Results equal Train's bitwise whenever
+// Train builds each voxel's system from its selected units, which it does
+// for every layer large enough to need streaming (the test proves it).
+// InMemoryBytes estimates Train's peak, so that callers can choose.
+//
 // Functions are safe for concurrent use; an Encoder is immutable after
 // Train or Load.
 package encode

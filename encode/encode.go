@@ -11,7 +11,6 @@ import (
 	"github.com/brainhierarchy/bhscore/bdmodel"
 	"github.com/brainhierarchy/bhscore/fastl2lir"
 	"github.com/brainhierarchy/bhscore/features"
-	"github.com/brainhierarchy/bhscore/fmri"
 	"github.com/brainhierarchy/bhscore/stats"
 )
 
@@ -45,7 +44,12 @@ func (o *Options) solver() *fastl2lir.Options {
 type Encoder struct {
 	// Model maps normalised units to normalised voxels: W is units
 	// (Fortran order of Shape) x voxels, with float32 values; B float32.
+	// Nil for an encoder of TrainStream, which sets Sparse instead.
 	Model *fastl2lir.Model
+	// Sparse holds the same map per voxel (selected units and weights,
+	// float32 values): the encoders of TrainStream, for layers whose
+	// dense W would not fit in memory. Nil when Model is set.
+	Sparse *fastl2lir.Sparse
 	// X holds the unit statistics (over the distinct training images,
 	// Fortran order), Y the voxel statistics (over trials).
 	X, Y stats.Norm
@@ -144,6 +148,9 @@ func rowsOf(labels, stems []string) ([]int, error) {
 // order, normalised with the saved float32 statistics in float32, predicted
 // in float64, de-normalised, as featenc_fastl2lir_predict.py does.
 func (e *Encoder) Predict(feat *features.Layer) (*mat.Dense, error) {
+	if e.Model == nil {
+		return nil, fmt.Errorf("encode: layer %s: an encoder stored per voxel predicts with PredictColumns", feat.Name)
+	}
 	if !slices.Equal(feat.Shape, e.Shape) {
 		return nil, fmt.Errorf("encode: layer %s: unit shape %v, encoder %v", feat.Name, feat.Shape, e.Shape)
 	}
@@ -179,36 +186,11 @@ func Test(ctx context.Context, e *Encoder, feat *features.Layer, y mat.Matrix, l
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	avg, ulabels, _, err := fmri.MeanByLabel(y, labels, fmri.Float32)
-	if err != nil {
-		return nil, fmt.Errorf("encode: layer %s: test fMRI: %w", feat.Name, err)
-	}
-	rows := make([]int, feat.Rows())
-	for i, stem := range feat.Labels {
-		k := sort.SearchStrings(ulabels, stem)
-		if k == len(ulabels) || ulabels[k] != stem {
-			return nil, fmt.Errorf("encode: layer %s: test image %q has no fMRI trials", feat.Name, stem)
-		}
-		rows[i] = k
-	}
 	pred, err := e.Predict(feat)
 	if err != nil {
 		return nil, err
 	}
-	_, v := avg.Dims()
-	if _, pv := pred.Dims(); pv != v {
-		return nil, fmt.Errorf("encode: layer %s: %d test voxels, encoder has %d", feat.Name, v, pv)
-	}
-	truth := mat.NewDense(len(rows), v, nil)
-	for i, r := range rows {
-		truth.SetRow(i, avg.RawRowView(r))
-	}
-	return &Result{
-		Labels:   slices.Clone(feat.Labels),
-		Pred:     pred,
-		Truth:    truth,
-		Accuracy: stats.ProfileCorrelation(pred, truth),
-	}, nil
+	return score(feat.Name, feat.Labels, pred, y, labels)
 }
 
 // SaveAccuracy writes accuracy.mat: variable "accuracy", float32, shape
@@ -231,6 +213,9 @@ func (r *Result) SavePredictions(ctx context.Context, dir string) error {
 // (1 x voxels), all float32, then info.yaml (computation_status done, id).
 func (e *Encoder) Save(dir, id string) error {
 	st := bdmodel.Stats{XMean: e.X.Mean, XStd: e.X.Std, YMean: e.Y.Mean, YStd: e.Y.Std}
+	if e.Sparse != nil {
+		return bdmodel.SaveSparse("encode", dir, id, e.Sparse, st, []int{1, len(e.X.Mean)}, []int{1, len(e.Y.Mean)})
+	}
 	return bdmodel.Save("encode", dir, id, e.Model, st, []int{1, len(e.X.Mean)}, []int{1, len(e.Y.Mean)})
 }
 

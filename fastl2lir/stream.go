@@ -61,6 +61,9 @@ type StreamOptions struct {
 	// GatherColumns, if > 0, fixes the most selected columns held at once
 	// in the solve pass instead of the plan's.
 	GatherColumns int
+	// SourceColumnBytes is the memory the ColumnSource holds per column
+	// of a block it reads (its own buffers), counted in the plan.
+	SourceColumnBytes int64
 }
 
 // ProblemShape is the size of one problem for PlanStream.
@@ -136,6 +139,7 @@ func PlanStream(m, p int, probs []ProblemShape, o *StreamOptions) (*StreamPlan, 
 		},
 		PerUnit: []memplan.Item{
 			{Name: "column block", Bytes: memplan.Bytes(int64(m)*4 + mmax*size + 17)},
+			{Name: "source buffers", Bytes: memplan.Bytes(o.SourceColumnBytes)},
 		},
 	}
 	live := memplan.Bytes(float64(budget) * streamHeadroom)
@@ -153,14 +157,16 @@ func PlanStream(m, p int, probs []ProblemShape, o *StreamOptions) (*StreamPlan, 
 	}
 	b = min(b, p)
 	gcol := int64(m)*4 + 16
+	fixed := int64(est.FixedBytes())
+	// The gather window is read through the source too.
+	fixed += int64(gatherWindow) * o.SourceColumnBytes
 	g := int64(p)
-	if free := int64(live) - int64(est.FixedBytes()); free/gcol < g {
+	if free := int64(live) - fixed; free/gcol < g {
 		g = max(free/gcol, int64(k))
 	}
 	if o.GatherColumns > 0 {
 		g = int64(max(o.GatherColumns, k))
 	}
-	fixed := int64(est.FixedBytes())
 	peak := fixed + max(int64(b)*int64(est.UnitBytes()), g*gcol)
 	return &StreamPlan{BlockColumns: b, GatherColumns: int(g), Fixed: fixed, Peak: peak, Budget: int64(budget)}, nil
 }

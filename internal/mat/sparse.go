@@ -38,6 +38,9 @@ func (s *Sparse) Dense() (*Array, error) {
 	for _, d := range s.Shape {
 		n *= d
 	}
+	if float64(n) > maxDense || n < 0 {
+		return nil, fmt.Errorf("sparse shape %v has more than 2^31 elements", s.Shape)
+	}
 	data := make([]float64, n)
 	if s.Background != 0 {
 		for i := range data {
@@ -61,15 +64,10 @@ func (s *Sparse) Dense() (*Array, error) {
 }
 
 func (s *Sparse) check() error {
-	n := 1.0
 	for _, d := range s.Shape {
 		if d < 0 {
 			return corrupt("sparse shape %v has a negative dimension", s.Shape)
 		}
-		n *= float64(d)
-	}
-	if n > maxDense {
-		return fmt.Errorf("sparse shape %v has more than 2^31 elements", s.Shape)
 	}
 	if len(s.Index) != len(s.Shape) {
 		return corrupt("sparse array of %d dimensions has %d index arrays", len(s.Shape), len(s.Index))
