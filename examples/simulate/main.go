@@ -2,7 +2,10 @@
 // 3 subjects, features of 3 DNNs with a known hierarchy, settings.json,
 // configs and truth.json) in the original file formats.
 //
-//	simulate -out DIR [-size tiny|default|paper] [-seed N] [-workers N] [-q]
+//	simulate -out DIR [-size tiny|default|paper] [-seed N] [-workers N] [-q] [-images DIR]
+//
+// With -images it also renders a PNG stimulus per image (DIR/<set>/<stem>.png)
+// to try feature extraction (examples/extract) on the simulated study.
 package main
 
 import (
@@ -28,6 +31,7 @@ func run(stdout, stderr io.Writer, args []string) int {
 	seed := fs.Uint64("seed", 1, "random seed")
 	workers := fs.Int("workers", 0, "parallel writers (0: all cores)")
 	quiet := fs.Bool("q", false, "no progress bar")
+	images := fs.String("images", "", "also render a PNG stimulus per image into `DIR`/<set>/<stem>.png")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: simulate -out DIR [-size tiny|default|paper] [-seed N]\n\nWrites a simulated study with a known hierarchy in the original formats.\n\n")
 		fs.PrintDefaults()
@@ -62,6 +66,13 @@ func run(stdout, stderr io.Writer, args []string) int {
 		return 1
 	}
 	summary(stdout, s, *out)
+	if *images != "" {
+		if err := writeImages(ctx, s, *images); err != nil {
+			fmt.Fprintln(stderr, "simulate:", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "stimulus images: %s/{%s,%s}/<stem>.png\n", filepath.Clean(*images), sim.TrainSet, sim.TestSet)
+	}
 	return 0
 }
 
