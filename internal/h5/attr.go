@@ -110,17 +110,6 @@ func (f *File) withAttr(path, name string, fn func(a, t, s C.hid_t) error) error
 	return nil
 }
 
-// AttrInfo describes the named attribute of the object at path.
-func (f *File) AttrInfo(path, name string) (Info, error) {
-	var in Info
-	err := f.withAttr(path, name, func(_, t, s C.hid_t) error {
-		var err error
-		in, err = infoOf(t, s)
-		return err
-	})
-	return in, err
-}
-
 // ReadAttrStrings reads a string attribute (variable- or fixed-length,
 // scalar or array).
 func (f *File) ReadAttrStrings(path, name string) ([]string, error) {

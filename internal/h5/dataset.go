@@ -211,11 +211,6 @@ func (f *File) ReadFloat64(path string) ([]float64, []int, error) {
 	return readAs[float64](f, path, kFloat64)
 }
 
-// ReadFloat32 reads a numeric dataset of any type as float32, C order.
-func (f *File) ReadFloat32(path string) ([]float32, []int, error) {
-	return readAs[float32](f, path, kFloat32)
-}
-
 // ReadInt64 reads a numeric dataset of any type as int64, C order.
 func (f *File) ReadInt64(path string) ([]int64, []int, error) {
 	return readAs[int64](f, path, kInt64)

@@ -55,12 +55,7 @@ func (f *File) err(op, path string, err error) error {
 }
 
 // Open opens an existing HDF5 file read-only.
-func Open(name string) (*File, error) { return open(name, false) }
-
-// OpenRW opens an existing HDF5 file for reading and writing.
-func OpenRW(name string) (*File, error) { return open(name, true) }
-
-func open(name string, rw bool) (*File, error) {
+func Open(name string) (*File, error) {
 	// libhdf5 opens by name: a FIFO would block it forever.
 	if err := fsx.CheckRegular(name); err != nil {
 		var pe *fs.PathError
@@ -74,11 +69,7 @@ func open(name string, rw bool) (*File, error) {
 	if !hdf5.IsHDF5(name) {
 		return nil, &Error{File: name, Op: "open", Err: ErrNotHDF5}
 	}
-	flag := hdf5.F_ACC_RDONLY
-	if rw {
-		flag = hdf5.F_ACC_RDWR
-	}
-	hf, err := hdf5.OpenFile(name, flag)
+	hf, err := hdf5.OpenFile(name, hdf5.F_ACC_RDONLY)
 	if err != nil {
 		return nil, &Error{File: name, Op: "open", Err: fmt.Errorf("libhdf5 cannot open it (truncated or corrupt?): %w", err)}
 	}

@@ -25,40 +25,9 @@ package h5
 //   H5Tclose(t);
 //   return rc;
 // }
-//
-// // bh_read_vlen_chars reads such an attribute into seqs (n entries);
-// // the caller reclaims with bh_reclaim_vlen_chars.
-// static herr_t bh_read_vlen_chars(hid_t a, hvl_t *seqs, hsize_t n) {
-//   hid_t c = H5Tcopy(H5T_C_S1);
-//   H5Tset_size(c, 1);
-//   hid_t t = H5Tvlen_create(c);
-//   H5Tclose(c);
-//   herr_t rc = H5Aread(a, t, seqs);
-//   H5Tclose(t);
-//   return rc;
-// }
-//
-// static void bh_reclaim_vlen_chars(hid_t a, hvl_t *seqs) {
-//   hid_t c = H5Tcopy(H5T_C_S1);
-//   H5Tset_size(c, 1);
-//   hid_t t = H5Tvlen_create(c);
-//   H5Tclose(c);
-//   hid_t s = H5Aget_space(a);
-//   H5Dvlen_reclaim(t, s, H5P_DEFAULT, seqs);
-//   H5Sclose(s);
-//   H5Tclose(t);
-// }
-//
-// static int bh_is_vlen(hid_t a) {
-//   hid_t t = H5Aget_type(a);
-//   int r = H5Tget_class(t) == H5T_VLEN;
-//   H5Tclose(t);
-//   return r;
-// }
 import "C"
 
 import (
-	"errors"
 	"fmt"
 	"unsafe"
 )
@@ -94,47 +63,4 @@ func (f *File) SetAttrCharSeqs(path, name string, values []string) error {
 		return f.err("write attribute", path, fmt.Errorf("cannot write %s", name))
 	}
 	return nil
-}
-
-// ReadAttrCharSeqs reads an attribute written by SetAttrCharSeqs (a 1-D
-// array of variable-length sequences of 1-byte strings), each sequence
-// joined into one string.
-func (f *File) ReadAttrCharSeqs(path, name string) ([]string, error) {
-	lock()
-	defer mu.Unlock()
-	obj, a, err := f.attr(path, name)
-	if err != nil {
-		return nil, f.err("read attribute", path, err)
-	}
-	defer C.H5Oclose(obj)
-	defer C.H5Aclose(a)
-	if C.bh_is_vlen(a) == 0 {
-		return nil, f.err("read attribute", path, fmt.Errorf("%s is not variable-length sequences", name))
-	}
-	s := C.H5Aget_space(a)
-	dims, err := spaceDims(s)
-	C.H5Sclose(s)
-	if err != nil {
-		return nil, f.err("read attribute", path, err)
-	}
-	n := 1
-	for _, d := range dims {
-		n *= d
-	}
-	if n == 0 {
-		return []string{}, nil
-	}
-	seqs := (*C.hvl_t)(C.malloc(C.size_t(n) * C.size_t(unsafe.Sizeof(C.hvl_t{}))))
-	defer C.free(unsafe.Pointer(seqs))
-	if C.bh_read_vlen_chars(a, seqs, C.hsize_t(n)) < 0 {
-		return nil, f.err("read attribute", path, errors.New("libhdf5 read failed"))
-	}
-	defer C.bh_reclaim_vlen_chars(a, seqs)
-	out := make([]string, n)
-	for i, q := range unsafe.Slice(seqs, n) {
-		if q.len > 0 && q.p != nil {
-			out[i] = C.GoStringN((*C.char)(q.p), C.int(q.len))
-		}
-	}
-	return out, nil
 }

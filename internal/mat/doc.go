@@ -3,8 +3,9 @@
 // (HDF5, as hdf5storage and MATLAB write them; through internal/h5), plus
 // bdpy's sparse arrays (decoder weights W.mat).
 //
-// Read, ReadAll, ReadSparse detect the format from the file header through
-// a registry in the style of image.RegisterFormat (Detect, RegisterFormat).
+// Read, ReadAll, ReadSparse detect the format from the file header (Detect,
+// DetectFile): the set of formats is fixed, so a plain switch picks the
+// decoder.
 // Arrays come back with numpy-order Dims (what scipy.io.loadmat and
 // hdf5storage.loadmat return) and values in C order widened to float64;
 // the column-major conversion happens once, while decoding. Struct, cell,

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
-	"sync"
 
 	"github.com/brainhierarchy/bhscore/internal/fsx"
 )
@@ -13,71 +12,37 @@ import (
 // Format identifies a MAT file format.
 type Format int
 
-// The built-in formats.
+// The formats this package reads and writes.
 const (
 	V5  Format = 5  // MATLAB 5.0 MAT-file (also MATLAB v6 and v7: tagged elements, optionally zlib-compressed)
 	V73 Format = 73 // MATLAB 7.3 MAT-file: HDF5 behind a 512-byte user block
 )
 
-// HeaderSize is the number of leading bytes Detect hands to the match
-// functions of the registered formats (fewer for shorter files).
-const HeaderSize = 520
+// headerSize is the number of leading bytes that identify a format.
+const headerSize = 520
 
-// String returns the registered name of the format.
+// String returns the name of the format.
 func (f Format) String() string {
-	mu.RLock()
-	defer mu.RUnlock()
-	for _, r := range formats {
-		if r.format == f {
-			return r.name
-		}
+	switch f {
+	case V5:
+		return "MATLAB 5.0 MAT-file"
+	case V73:
+		return "MATLAB 7.3 MAT-file (HDF5)"
 	}
 	return "unknown MAT format"
 }
 
-// A Decoder reads the numeric variables of one MAT format.
-type Decoder interface {
-	// Read reads the numeric variable name of the file at path.
-	Read(path, name string) (*Array, error)
-	// ReadAll reads every numeric variable of the file at path,
-	// skipping the others.
-	ReadAll(path string) (map[string]*Array, error)
-}
-
-type registered struct {
-	format Format
-	name   string
-	match  func(header []byte) bool
-	dec    Decoder
-}
-
-var (
-	mu      sync.RWMutex
-	formats []registered
-)
-
-// RegisterFormat registers a MAT format for Detect, Read and ReadAll, in
-// the style of image.RegisterFormat. match reports whether the first
-// HeaderSize bytes of a file (fewer if the file is shorter) belong to the
-// format. Formats are tried in registration order; registering an
-// existing Format replaces it. The built-in V73 and V5 formats are
-// registered at init.
-func RegisterFormat(f Format, name string, match func(header []byte) bool, dec Decoder) {
-	mu.Lock()
-	defer mu.Unlock()
-	for i, r := range formats {
-		if r.format == f {
-			formats[i] = registered{f, name, match, dec}
-			return
-		}
+// formatOf returns the format of a file from its first headerSize bytes
+// (fewer for a shorter file). V73 is tried first: its user block also
+// looks like a v5 header.
+func formatOf(h []byte) (Format, bool) {
+	switch {
+	case isV73(h):
+		return V73, true
+	case isV5(h):
+		return V5, true
 	}
-	formats = append(formats, registered{f, name, match, dec})
-}
-
-func init() {
-	// V73 first: its user block also looks like a v5 header.
-	RegisterFormat(V73, "MATLAB 7.3 MAT-file (HDF5)", isV73, v73Decoder{})
-	RegisterFormat(V5, "MATLAB 5.0 MAT-file", isV5, v5Decoder{})
+	return 0, false
 }
 
 // v73Text is the start of a v7.3 user block.
@@ -129,53 +94,37 @@ func v5Order(h []byte) (binary.ByteOrder, bool) {
 }
 
 // Detect returns the format of the MAT file read by r, from its header.
-// A file in no registered format gives ErrFormat.
+// A file in neither format gives ErrFormat.
 func Detect(r io.ReaderAt) (Format, error) {
-	h := make([]byte, HeaderSize)
+	h := make([]byte, headerSize)
 	n, err := r.ReadAt(h, 0)
 	if err != nil && !errors.Is(err, io.EOF) {
 		return 0, err
 	}
-	r2, ok := lookup(h[:n])
+	f, ok := formatOf(h[:n])
 	if !ok {
 		return 0, ErrFormat
 	}
-	return r2.format, nil
-}
-
-func lookup(h []byte) (registered, bool) {
-	mu.RLock()
-	defer mu.RUnlock()
-	for _, r := range formats {
-		if r.match(h) {
-			return r, true
-		}
-	}
-	return registered{}, false
-}
-
-func detectFile(path string) (registered, error) {
-	f, err := fsx.Open(path)
-	if err != nil {
-		return registered{}, &Error{File: path, Err: err}
-	}
-	defer f.Close()
-	h := make([]byte, HeaderSize)
-	n, err := io.ReadFull(f, h)
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-		return registered{}, &Error{File: path, Err: err}
-	}
-	r, ok := lookup(h[:n])
-	if !ok {
-		return registered{}, &Error{File: path, Err: ErrFormat}
-	}
-	return r, nil
+	return f, nil
 }
 
 // DetectFile returns the format of the MAT file at path.
 func DetectFile(path string) (Format, error) {
-	r, err := detectFile(path)
-	return r.format, err
+	f, err := fsx.Open(path)
+	if err != nil {
+		return 0, &Error{File: path, Err: err}
+	}
+	defer f.Close()
+	h := make([]byte, headerSize)
+	n, err := io.ReadFull(f, h)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return 0, &Error{File: path, Err: err}
+	}
+	format, ok := formatOf(h[:n])
+	if !ok {
+		return 0, &Error{File: path, Err: ErrFormat}
+	}
+	return format, nil
 }
 
 // Read reads the numeric variable name from the MAT file at path, whose
@@ -183,19 +132,25 @@ func DetectFile(path string) (Format, error) {
 // wrapping ErrNotFound; a struct, cell, char or sparse variable one
 // wrapping ErrUnsupported. Read is safe for concurrent use.
 func Read(path, name string) (*Array, error) {
-	r, err := detectFile(path)
+	f, err := DetectFile(path)
 	if err != nil {
 		return nil, err
 	}
-	return r.dec.Read(path, name)
+	if f == V73 {
+		return readFileV73(path, name)
+	}
+	return readV5(path, name)
 }
 
 // ReadAll reads every numeric variable of the MAT file at path, skipping
 // variables of other kinds.
 func ReadAll(path string) (map[string]*Array, error) {
-	r, err := detectFile(path)
+	f, err := DetectFile(path)
 	if err != nil {
 		return nil, err
 	}
-	return r.dec.ReadAll(path)
+	if f == V73 {
+		return readAllV73(path)
+	}
+	return readAllV5(path)
 }

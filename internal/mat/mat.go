@@ -105,7 +105,7 @@ func (a *Array) check() error {
 }
 
 var (
-	// ErrFormat means a file is not in any registered MAT format, or is
+	// ErrFormat means a file is in neither MAT format, or is
 	// corrupt.
 	ErrFormat = errors.New("mat: not a MAT file or corrupt")
 	// ErrNotFound means the file has no variable of the requested name.

@@ -150,12 +150,12 @@ func ReadSparseComponents(path, name string) (*Sparse, error) {
 
 // readSparse returns the sparse components, or for a plain array the array.
 func readSparse(path, name string) (*Sparse, *Array, error) {
-	r, err := detectFile(path)
+	format, err := DetectFile(path)
 	if err != nil {
 		return nil, nil, err
 	}
-	if r.format != V73 {
-		a, err := r.dec.Read(path, name)
+	if format != V73 {
+		a, err := readV5(path, name)
 		return nil, a, err
 	}
 	f, err := h5.Open(path)

@@ -55,7 +55,6 @@ const (
 	mxDOUBLE = 6
 
 	flagComplex = 0x08
-	flagGlobal  = 0x04
 	flagLogical = 0x02
 )
 
@@ -77,9 +76,7 @@ var classMx = [...]uint32{Double: 6, Single: 7, Int8: 8, Int16: 10, Int32: 12, I
 // classMi is the data type each class is written in (its own type).
 var classMi = [...]uint32{Double: miDOUBLE, Single: miSINGLE, Int8: miINT8, Int16: miINT16, Int32: miINT32, Int64: miINT64, Uint8: miUINT8, Uint16: miUINT16, Uint32: miUINT32, Uint64: miUINT64, Logical: miUINT8}
 
-type v5Decoder struct{}
-
-func (v5Decoder) Read(path, name string) (*Array, error) {
+func readV5(path, name string) (*Array, error) {
 	b, err := fsx.ReadFile(path)
 	if err != nil {
 		return nil, &Error{File: path, Err: err}
@@ -91,7 +88,7 @@ func (v5Decoder) Read(path, name string) (*Array, error) {
 	return a, nil
 }
 
-func (v5Decoder) ReadAll(path string) (map[string]*Array, error) {
+func readAllV5(path string) (map[string]*Array, error) {
 	b, err := fsx.ReadFile(path)
 	if err != nil {
 		return nil, &Error{File: path, Err: err}

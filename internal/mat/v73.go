@@ -13,9 +13,7 @@ import (
 	"github.com/brainhierarchy/bhscore/internal/h5"
 )
 
-type v73Decoder struct{}
-
-func (v73Decoder) Read(path, name string) (*Array, error) {
+func readFileV73(path, name string) (*Array, error) {
 	f, err := h5.Open(path)
 	if err != nil {
 		return nil, &Error{File: path, Err: fmt.Errorf("%w: %w", ErrFormat, err)}
@@ -28,7 +26,7 @@ func (v73Decoder) Read(path, name string) (*Array, error) {
 	return a, nil
 }
 
-func (v73Decoder) ReadAll(path string) (map[string]*Array, error) {
+func readAllV73(path string) (map[string]*Array, error) {
 	f, err := h5.Open(path)
 	if err != nil {
 		return nil, &Error{File: path, Err: fmt.Errorf("%w: %w", ErrFormat, err)}
