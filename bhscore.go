@@ -54,6 +54,8 @@ import (
 	"path/filepath"
 
 	"github.com/brainhierarchy/bhscore/analysis"
+	"github.com/brainhierarchy/bhscore/features"
+	"github.com/brainhierarchy/bhscore/hierarchy"
 	"github.com/brainhierarchy/bhscore/report"
 )
 
@@ -88,5 +90,28 @@ func Run(ctx context.Context, cfg *analysis.Config, ao *analysis.Options, so *Sc
 			return nil, fmt.Errorf("bhscore: %w", err)
 		}
 	}
+	so, err = textbookNTest(cfg, so)
+	if err != nil {
+		return nil, err
+	}
 	return ScoreTrees(ctx, d, roots[0], roots[1], so)
+}
+
+// textbookNTest returns so with Settings.NTest set to the study's number
+// of test images (the test features of its first network) when the
+// textbook t statistic is asked for without NTest: its degrees of freedom
+// are the images the accuracies were computed over, where the reference
+// statistic keeps the published n = 50.
+func textbookNTest(cfg *analysis.Config, so *ScoreOptions) (*ScoreOptions, error) {
+	if so == nil || so.Settings == nil || so.Settings.T != hierarchy.TextbookT || so.Settings.NTest != 0 || len(cfg.Networks) == 0 {
+		return so, nil
+	}
+	st, err := features.Open(filepath.Join(cfg.TestFeatures, cfg.Networks[0].Dir), nil)
+	if err != nil {
+		return nil, fmt.Errorf("bhscore: counting test images: %w", err)
+	}
+	c, set := *so, *so.Settings
+	set.NTest = len(st.Labels())
+	c.Settings = &set
+	return &c, nil
 }

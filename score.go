@@ -3,6 +3,7 @@ package bhscore
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 
 	"github.com/brainhierarchy/bhscore/hierarchy"
 	"github.com/brainhierarchy/bhscore/internal/layout"
@@ -56,6 +57,20 @@ type ScoreOptions struct {
 	PerSubject bool
 	// Progress, if not nil, is called after each network is scored.
 	Progress func(done, total int, dnn string)
+	// NotebookStream, with Selection.Method hierarchy.Numpy, draws every
+	// network's layer subsets from one generator seeded once with
+	// np.random.seed(Selection.Seed), networks in settings order: what
+	// calc_bhscore.ipynb's decoding cell draws after a single
+	// np.random.seed call. Without it every network is re-seeded.
+	// Per-subject scores always re-seed, so they leave the stream alone.
+	NotebookStream bool
+	// Uncertainty, if not nil, adds bootstrap confidence intervals,
+	// permutation p-values and rank stability to the report
+	// (hierarchy.Uncertainties, with Selection for the decoding
+	// replicates). Its Src is replaced by rand.NewPCG(ResampleSeed, 0).
+	Uncertainty *hierarchy.Uncertainty
+	// ResampleSeed seeds the resampling streams.
+	ResampleSeed uint64
 }
 
 // ScoreTrees scores every network of s from decoding and encoding accuracy
@@ -65,6 +80,13 @@ func ScoreTrees(ctx context.Context, s *Design, decodingRoot, encodingRoot strin
 		o = &ScoreOptions{}
 	}
 	var dnns []report.DNNScore
+	var nets []hierarchy.Network
+	sel := o.Selection
+	if o.NotebookStream && sel != nil && sel.Method == hierarchy.Numpy {
+		c := *sel
+		c.RNG = hierarchy.NumpyRNG(sel.Seed)
+		sel = &c
+	}
 	for i, name := range s.Order {
 		d := s.DNNs[name]
 		st := &hierarchy.Scoring{
@@ -72,7 +94,7 @@ func ScoreTrees(ctx context.Context, s *Design, decodingRoot, encodingRoot strin
 			Subjects:  s.Subjects,
 			ROIs:      s.ROIs,
 			Settings:  o.Settings,
-			Selection: o.Selection,
+			Selection: sel,
 		}
 		if decodingRoot != "" {
 			st.Decoding = AccuracyTree{Root: decodingRoot, Dir: d.Dir}
@@ -91,7 +113,13 @@ func ScoreTrees(ctx context.Context, s *Design, decodingRoot, encodingRoot strin
 		if sc.DecodingResult != nil {
 			ds.TopROICounts = topCounts(sc.DecodingResult, len(s.ROIs))
 		}
+		nets = append(nets, hierarchy.NetworkOf(name, sc))
 		if o.PerSubject {
+			if sel != nil && sel.RNG != nil {
+				c := *sel
+				c.RNG = nil
+				st.Selection = &c
+			}
 			per, err := st.PerSubject(ctx)
 			if err != nil {
 				return nil, fmt.Errorf("bhscore: %s: %w", name, err)
@@ -105,7 +133,53 @@ func ScoreTrees(ctx context.Context, s *Design, decodingRoot, encodingRoot strin
 			o.Progress(i+1, len(s.Order), name)
 		}
 	}
-	return report.New(dnns), nil
+	rep := report.New(dnns)
+	if o.Uncertainty != nil {
+		if err := addUncertainty(ctx, rep, nets, o); err != nil {
+			return nil, err
+		}
+	}
+	return rep, nil
+}
+
+// addUncertainty runs hierarchy.Uncertainties and copies its outcome
+// into rep.
+func addUncertainty(ctx context.Context, rep *report.Report, nets []hierarchy.Network, o *ScoreOptions) error {
+	u := *o.Uncertainty
+	u.Src = rand.NewPCG(o.ResampleSeed, 0)
+	if u.Select == nil {
+		u.Select = o.Selection
+	}
+	res, err := hierarchy.Uncertainties(ctx, nets, &u)
+	if err != nil {
+		return fmt.Errorf("bhscore: uncertainty: %w", err)
+	}
+	nb, np, level := u.Bootstrap, u.Permutations, u.Level
+	if nb == 0 {
+		nb = hierarchy.DefaultBootstrap
+	}
+	if np == 0 {
+		np = hierarchy.DefaultPermutations
+	}
+	if level == 0 {
+		level = hierarchy.DefaultLevel
+	}
+	rep.Uncertainty = &report.Uncertainty{Bootstrap: max(nb, 0), Permutations: max(np, 0), Level: level, Seed: o.ResampleSeed}
+	ci := func(s hierarchy.Spread) []float64 {
+		if s.CI == nil {
+			return nil
+		}
+		return []float64{s.CI.Lo, s.CI.Hi}
+	}
+	for i, r := range res {
+		d := &rep.DNNs[i]
+		d.DecodingCI, d.EncodingCI, d.BHScoreCI = ci(r.Decoding), ci(r.Encoding), ci(r.BHScore)
+		d.DecodingP, d.EncodingP, d.BHScoreP = r.Decoding.P, r.Encoding.P, r.BHScore.P
+		if r.RankLo > 0 {
+			d.RankStability, d.RankRange = r.RankStability, []int{r.RankLo, r.RankHi}
+		}
+	}
+	return nil
 }
 
 // topCounts returns, per layer, how many selected units have each ROI as

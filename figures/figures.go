@@ -40,6 +40,13 @@ type fig3Bar struct {
 	name  string
 	score float64
 	study bool
+	ci    []float64 // bootstrap interval [lo, hi], nil if none
+}
+
+// errBars are horizontal error bars (plotter.XErrorBars input).
+type errBars struct {
+	plotter.XYs
+	plotter.XErrors
 }
 
 // Figure3 returns the paper's Figure 3: horizontal bars of the averaged
@@ -47,7 +54,8 @@ type fig3Bar struct {
 // report's networks are highlighted among the 29 published ones. A
 // published network with the name of a study network is labelled
 // "<name> (published)". A NaN score is drawn as an empty bar labelled
-// "NaN" (ranked first, as the notebook ranks it).
+// "NaN" (ranked first, as the notebook ranks it). A study network with a
+// bootstrap interval (DNNScore.BHScoreCI) gets it as an error bar.
 func Figure3(r *report.Report, o *Figure3Options) (*plot.Plot, error) {
 	if o == nil {
 		o = &Figure3Options{}
@@ -56,7 +64,7 @@ func Figure3(r *report.Report, o *Figure3Options) (*plot.Plot, error) {
 	names := map[string]bool{}
 	for _, i := range r.Ranking {
 		d := r.DNNs[i]
-		bars = append(bars, fig3Bar{d.Name, d.BHScore, true})
+		bars = append(bars, fig3Bar{d.Name, d.BHScore, true, d.BHScoreCI})
 		names[d.Name] = true
 	}
 	if !o.OmitPublished {
@@ -72,7 +80,7 @@ func Figure3(r *report.Report, o *Figure3Options) (*plot.Plot, error) {
 			if names[name] {
 				name += " (published)"
 			}
-			merged = append(merged, fig3Bar{name, p.BHScore, false})
+			merged = append(merged, fig3Bar{name, p.BHScore, false, nil})
 		}
 		bars = append(merged, bars[j:]...)
 	}
@@ -82,6 +90,7 @@ func Figure3(r *report.Report, o *Figure3Options) (*plot.Plot, error) {
 	n := len(bars)
 	pubVals, studyVals := make(plotter.Values, n), make(plotter.Values, n)
 	labels := plotter.XYLabels{XYs: make(plotter.XYs, n), Labels: make([]string, n)}
+	var eb errBars
 	ynames := make([]string, n)
 	for k, b := range bars {
 		y := n - 1 - k
@@ -98,6 +107,11 @@ func Figure3(r *report.Report, o *Figure3Options) (*plot.Plot, error) {
 		}
 		labels.XYs[k] = plotter.XY{X: math.Max(v, 0), Y: float64(y)}
 		labels.Labels[k] = lab
+		if b.study && len(b.ci) == 2 && !math.IsNaN(b.score) && !math.IsNaN(b.ci[0]) && !math.IsNaN(b.ci[1]) {
+			eb.XYs = append(eb.XYs, plotter.XY{X: b.score, Y: float64(y)})
+			eb.XErrors = append(eb.XErrors, struct{ Low, High float64 }{b.score - b.ci[0], b.ci[1] - b.score})
+			labels.XYs[k].X = math.Max(labels.XYs[k].X, b.ci[1])
+		}
 	}
 	p := plot.New()
 	p.Title.Text = o.Title
@@ -117,6 +131,15 @@ func Figure3(r *report.Report, o *Figure3Options) (*plot.Plot, error) {
 		bc.LineStyle.Width = 0
 		p.Add(bc)
 	}
+	if len(eb.XYs) > 0 {
+		e, err := plotter.NewXErrorBars(eb)
+		if err != nil {
+			return nil, fmt.Errorf("figures: Figure 3: %w", err)
+		}
+		e.LineStyle.Width = vg.Points(1)
+		e.CapWidth = vg.Points(5)
+		p.Add(e)
+	}
 	lp, err := plotter.NewLabels(labels)
 	if err != nil {
 		return nil, fmt.Errorf("figures: Figure 3: %w", err)
@@ -130,6 +153,9 @@ func Figure3(r *report.Report, o *Figure3Options) (*plot.Plot, error) {
 	for _, b := range bars {
 		if !math.IsNaN(b.score) {
 			lo, hi = math.Min(lo, b.score), math.Max(hi, b.score)
+		}
+		if len(b.ci) == 2 && !math.IsNaN(b.ci[0]) && !math.IsNaN(b.ci[1]) {
+			lo, hi = math.Min(lo, b.ci[0]), math.Max(hi, b.ci[1])
 		}
 	}
 	p.X.Min, p.X.Max = lo, hi+0.1*(hi-lo)+0.05

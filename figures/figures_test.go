@@ -65,3 +65,41 @@ func testReport() *report.Report {
 	return report.New([]report.DNNScore{hier,
 		{Name: "TinyRev", BHScore: -0.85}, {Name: "Broken", BHScore: math.NaN()}, {Name: "MyNet", BHScore: 0.25}})
 }
+
+// TestFigure3ErrorBars checks that a study network's bootstrap interval
+// is drawn: the error bar's caps sit at the interval's ends, so the
+// figure's x range must reach them.
+func TestFigure3ErrorBars(t *testing.T) {
+	r := testReport()
+	r.DNNs[3].BHScoreCI = []float64{0.1, 0.62}
+	p, err := Figure3(r, &Figure3Options{OmitPublished: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.X.Max < 0.62 {
+		t.Errorf("x range ends at %v, before the interval's end 0.62", p.X.Max)
+	}
+	// The SVG with the interval draws more paths (the bar and its caps).
+	plain := testReport()
+	count := func(r *report.Report) int {
+		files, err := SaveFigure3(r, t.TempDir(), &Figure3Options{OmitPublished: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(files[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return bytes.Count(b, []byte("<path"))
+	}
+	if with, without := count(r), count(plain); with < without+3 {
+		t.Errorf("SVG paths: %d with the interval, %d without; want 3 more (bar and two caps)", with, without)
+	}
+	dir := os.Getenv("BHSCORE_FIGURE_DIR")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	if _, err := SaveFigure3(r, dir, nil); err != nil {
+		t.Fatal(err)
+	}
+}

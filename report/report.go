@@ -24,11 +24,17 @@ type DNNScore struct {
 
 	// Optional extras, written when set.
 
-	// DecodingCI and EncodingCI are bootstrap confidence intervals
-	// [lo, hi].
-	DecodingCI, EncodingCI []float64
-	// DecodingP and EncodingP are permutation p-values (NaN: not run).
-	DecodingP, EncodingP float64
+	// DecodingCI, EncodingCI and BHScoreCI are bootstrap confidence
+	// intervals [lo, hi] (nil: not run).
+	DecodingCI, EncodingCI, BHScoreCI []float64
+	// DecodingP, EncodingP and BHScoreP are one-sided permutation
+	// p-values against shuffled layer (ROI) order (0 or NaN: not run).
+	DecodingP, EncodingP, BHScoreP float64
+	// RankStability is the fraction of bootstrap replicates in which the
+	// network keeps its rank (NaN or 0 with RankRange nil: not run);
+	// RankRange is the interval [lo, hi] of its rank over them.
+	RankStability float64
+	RankRange     []int
 	// Subjects holds per-subject scores, in subject order.
 	Subjects []SubjectScore
 	// Layers, ROIs and TopROICounts describe the decoding top-ROI
@@ -36,6 +42,19 @@ type DNNScore struct {
 	Layers, ROIs []string
 	TopROICounts [][]int
 }
+
+// Uncertainty records the resampling settings of a report.
+type Uncertainty struct {
+	// Bootstrap and Permutations are the numbers of replicates (0: not
+	// run), Level the confidence level of the intervals, Seed the seed of
+	// the random streams.
+	Bootstrap, Permutations int
+	Level                   float64
+	Seed                    uint64
+}
+
+// Field is a named parameter of a report.
+type Field struct{ Name, Value string }
 
 // SubjectScore is one subject's scores.
 type SubjectScore struct {
@@ -47,6 +66,12 @@ type SubjectScore struct {
 type Report struct {
 	// DNNs in input (settings) order.
 	DNNs []DNNScore
+	// Uncertainty describes the resampling behind the CIs and p-values;
+	// nil when none was run.
+	Uncertainty *Uncertainty
+	// Parameters records how the scores were computed (shown in the HTML
+	// report), in order.
+	Parameters []Field
 	// Ranking holds indices into DNNs, best first, as the notebook ranks:
 	// np.argsort(bhscores)[::-1].
 	Ranking []int
@@ -108,18 +133,31 @@ type jsonDNN struct {
 	PublishedRank int           `json:"rank_among_published"`
 	DecodingCI    []jnum        `json:"decoding_ci,omitempty"`
 	EncodingCI    []jnum        `json:"encoding_ci,omitempty"`
+	BHScoreCI     []jnum        `json:"bhscore_ci,omitempty"`
 	DecodingP     *jnum         `json:"decoding_permutation_p,omitempty"`
 	EncodingP     *jnum         `json:"encoding_permutation_p,omitempty"`
+	BHScoreP      *jnum         `json:"bhscore_permutation_p,omitempty"`
+	RankStability *jnum         `json:"rank_stability,omitempty"`
+	RankRange     []int         `json:"rank_range,omitempty"`
 	Subjects      []jsonSubject `json:"subjects,omitempty"`
 	Layers        []string      `json:"layers,omitempty"`
 	ROIs          []string      `json:"rois,omitempty"`
 	TopROICounts  [][]int       `json:"top_roi_counts,omitempty"`
 }
 
+type jsonUncertainty struct {
+	Bootstrap    int     `json:"bootstrap_replicates"`
+	Permutations int     `json:"permutations"`
+	Level        float64 `json:"ci_level"`
+	Seed         uint64  `json:"resample_seed"`
+}
+
 type jsonReport struct {
-	DNNs            []jsonDNN `json:"dnns"`
-	Ranking         []string  `json:"ranking"`
-	PublishedSource string    `json:"published_source"`
+	DNNs            []jsonDNN         `json:"dnns"`
+	Ranking         []string          `json:"ranking"`
+	PublishedSource string            `json:"published_source"`
+	Uncertainty     *jsonUncertainty  `json:"uncertainty,omitempty"`
+	Parameters      map[string]string `json:"parameters,omitempty"`
 }
 
 func jnums(x []float64) []jnum {
@@ -160,13 +198,28 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	for pos, i := range r.Ranking {
 		out.Ranking[pos] = r.DNNs[i].Name
 	}
+	if u := r.Uncertainty; u != nil {
+		out.Uncertainty = &jsonUncertainty{u.Bootstrap, u.Permutations, u.Level, u.Seed}
+	}
+	if len(r.Parameters) > 0 {
+		out.Parameters = map[string]string{}
+		for _, p := range r.Parameters {
+			out.Parameters[p.Name] = p.Value
+		}
+	}
 	for i, d := range r.DNNs {
 		j := jsonDNN{
 			Name: d.Name, Decoding: jnum(d.Decoding), Encoding: jnum(d.Encoding), BHScore: jnum(d.BHScore),
 			Rank: rk[i], PublishedRank: PublishedRank(d.BHScore),
 			DecodingCI: jnums(d.DecodingCI), EncodingCI: jnums(d.EncodingCI),
-			DecodingP: optP(d.DecodingP), EncodingP: optP(d.EncodingP),
-			Layers: d.Layers, ROIs: d.ROIs, TopROICounts: d.TopROICounts,
+			BHScoreCI: jnums(d.BHScoreCI),
+			DecodingP: optP(d.DecodingP), EncodingP: optP(d.EncodingP), BHScoreP: optP(d.BHScoreP),
+			RankRange: d.RankRange,
+			Layers:    d.Layers, ROIs: d.ROIs, TopROICounts: d.TopROICounts,
+		}
+		if d.RankRange != nil {
+			v := jnum(d.RankStability)
+			j.RankStability = &v
 		}
 		for _, s := range d.Subjects {
 			j.Subjects = append(j.Subjects, jsonSubject{s.Subject, jnum(s.Decoding), jnum(s.Encoding), jnum(s.BHScore)})
@@ -184,19 +237,49 @@ func (r *Report) WriteJSON(w io.Writer) error {
 func csvFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 
 // WriteCSV writes one row per DNN in rank order: rank, name, decoding,
-// encoding, bhscore, rank_among_published (NaN written as "NaN").
+// encoding, bhscore, rank_among_published (NaN written as "NaN"), then the
+// uncertainty columns (empty when not run): decoding_ci_lo,
+// decoding_ci_hi, encoding_ci_lo, encoding_ci_hi, bhscore_ci_lo,
+// bhscore_ci_hi, decoding_p, encoding_p, bhscore_p, rank_stability,
+// rank_lo, rank_hi.
 func (r *Report) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"rank", "name", "decoding", "encoding", "bhscore", "rank_among_published"})
+	cw.Write([]string{"rank", "name", "decoding", "encoding", "bhscore", "rank_among_published",
+		"decoding_ci_lo", "decoding_ci_hi", "encoding_ci_lo", "encoding_ci_hi", "bhscore_ci_lo", "bhscore_ci_hi",
+		"decoding_p", "encoding_p", "bhscore_p", "rank_stability", "rank_lo", "rank_hi"})
 	for pos, i := range r.Ranking {
 		d := r.DNNs[i]
-		cw.Write([]string{strconv.Itoa(pos + 1), d.Name, csvFloat(d.Decoding), csvFloat(d.Encoding), csvFloat(d.BHScore), strconv.Itoa(PublishedRank(d.BHScore))})
+		row := []string{strconv.Itoa(pos + 1), d.Name, csvFloat(d.Decoding), csvFloat(d.Encoding), csvFloat(d.BHScore), strconv.Itoa(PublishedRank(d.BHScore))}
+		for _, ci := range [][]float64{d.DecodingCI, d.EncodingCI, d.BHScoreCI} {
+			if len(ci) == 2 {
+				row = append(row, csvFloat(ci[0]), csvFloat(ci[1]))
+			} else {
+				row = append(row, "", "")
+			}
+		}
+		for _, p := range []float64{d.DecodingP, d.EncodingP, d.BHScoreP} {
+			row = append(row, optCSV(p))
+		}
+		if len(d.RankRange) == 2 {
+			row = append(row, csvFloat(d.RankStability), strconv.Itoa(d.RankRange[0]), strconv.Itoa(d.RankRange[1]))
+		} else {
+			row = append(row, "", "", "")
+		}
+		cw.Write(row)
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
 		return fmt.Errorf("report: writing CSV report: %w", err)
 	}
 	return nil
+}
+
+// optCSV writes an optional p-value: empty when not run.
+func optCSV(p float64) string {
+	if p == 0 || math.IsNaN(p) {
+		return ""
+	}
+	return csvFloat(p)
 }
 
 // SaveJSON writes the JSON report to path atomically.
@@ -216,16 +299,49 @@ func save(path string, write func(io.Writer) error) error {
 
 // WriteTable writes the ranking as an aligned text table: rank, name,
 // decoding, encoding and averaged BH score, and the position the averaged
-// score would take among the 29 published networks (paper Figure 3).
+// score would take among the 29 published networks (paper Figure 3). When
+// the report has uncertainties, the BH score's confidence interval, the
+// permutation p-values of the three scores and the share of bootstrap
+// replicates in which the network keeps its rank follow.
 func (r *Report) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "rank\tDNN\tdecoding\tencoding\tBH score\tamong published (of 30)\t")
+	u := r.Uncertainty
+	if u == nil {
+		fmt.Fprintln(tw, "rank\tDNN\tdecoding\tencoding\tBH score\tamong published (of 30)\t")
+	} else {
+		fmt.Fprintf(tw, "rank\tDNN\tdecoding\tencoding\tBH score\t%s CI\tp dec\tp enc\tp BH\tkeeps rank\tamong published (of 30)\t\n", levelString(u.Level))
+	}
 	for pos, i := range r.Ranking {
 		d := r.DNNs[i]
-		fmt.Fprintf(tw, "%d\t%s\t%+.4f\t%+.4f\t%+.4f\t%d\t\n", pos+1, d.Name, d.Decoding, d.Encoding, d.BHScore, PublishedRank(d.BHScore))
+		if u == nil {
+			fmt.Fprintf(tw, "%d\t%s\t%+.4f\t%+.4f\t%+.4f\t%d\t\n", pos+1, d.Name, d.Decoding, d.Encoding, d.BHScore, PublishedRank(d.BHScore))
+			continue
+		}
+		ci, keep := "-", "-"
+		if len(d.BHScoreCI) == 2 {
+			ci = fmt.Sprintf("[%+.4f, %+.4f]", d.BHScoreCI[0], d.BHScoreCI[1])
+		}
+		if len(d.RankRange) == 2 {
+			keep = fmt.Sprintf("%.0f%%", 100*d.RankStability)
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%+.4f\t%+.4f\t%+.4f\t%s\t%s\t%s\t%s\t%s\t%d\t\n", pos+1, d.Name, d.Decoding, d.Encoding, d.BHScore,
+			ci, pString(d.DecodingP), pString(d.EncodingP), pString(d.BHScoreP), keep, PublishedRank(d.BHScore))
 	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("report: writing table: %w", err)
 	}
+	if u != nil {
+		fmt.Fprintf(w, "CI: %s percentile bootstrap over units and voxels (%d replicates); p: one-sided permutation test against shuffled layer/ROI order (%d permutations); seed %d\n",
+			levelString(u.Level), u.Bootstrap, u.Permutations, u.Seed)
+	}
 	return nil
+}
+
+func levelString(l float64) string { return strconv.FormatFloat(100*l, 'g', 4, 64) + "%" }
+
+func pString(p float64) string {
+	if p == 0 || math.IsNaN(p) {
+		return "-"
+	}
+	return strconv.FormatFloat(p, 'g', 3, 64)
 }

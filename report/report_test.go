@@ -101,11 +101,63 @@ func TestReportWriters(t *testing.T) {
 	}
 	c, _ := os.ReadFile(cp)
 	lines := strings.Split(strings.TrimSpace(string(c)), "\n")
-	if len(lines) != 5 || lines[1] != "1,Broken,NaN,0.2,NaN,0" || !strings.HasPrefix(lines[2], "2,TinyHier,0.9211243298656574,") {
+	if len(lines) != 5 || lines[1] != "1,Broken,NaN,0.2,NaN,0,,,,,,,,,,,," || !strings.HasPrefix(lines[2], "2,TinyHier,0.9211243298656574,") {
 		t.Errorf("CSV:\n%s", c)
 	}
 	ents, _ := os.ReadDir(dir)
 	if len(ents) != 2 {
 		t.Errorf("temporary files left: %v", ents)
+	}
+}
+
+func TestReportUncertainty(t *testing.T) {
+	r := testReport()
+	r.Uncertainty = &Uncertainty{Bootstrap: 1000, Permutations: 500, Level: 0.9, Seed: 7}
+	d := &r.DNNs[0]
+	d.DecodingCI, d.EncodingCI, d.BHScoreCI = []float64{0.9, 0.95}, []float64{0.8, 0.9}, []float64{0.85, 0.92}
+	d.DecodingP, d.EncodingP, d.BHScoreP = 0.001, 0.002, 0.001
+	d.RankStability, d.RankRange = 0.97, []int{1, 2}
+	var js, cs, tb strings.Builder
+	if err := r.WriteJSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.WriteCSV(&cs); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.WriteTable(&tb); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"bhscore_ci": [`, `"bhscore_permutation_p": 0.001`, `"rank_stability": 0.97`, `"rank_range": [`, `"ci_level": 0.9`, `"bootstrap_replicates": 1000`, `"resample_seed": 7`} {
+		if !strings.Contains(js.String(), want) {
+			t.Errorf("JSON lacks %s", want)
+		}
+	}
+	if !strings.Contains(cs.String(), "2,TinyHier,0.9211243298656574,0.8587116462189425,0.8899179880422999,1,0.9,0.95,0.8,0.9,0.85,0.92,0.001,0.002,0.001,0.97,1,2\n") {
+		t.Errorf("CSV:\n%s", cs.String())
+	}
+	for _, want := range []string{"90% CI", "[+0.8500, +0.9200]", "97%", "1000 replicates", "500 permutations"} {
+		if !strings.Contains(tb.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, tb.String())
+		}
+	}
+}
+
+func TestHTML(t *testing.T) {
+	r := testReport()
+	r.Uncertainty = &Uncertainty{Bootstrap: 100, Permutations: 50, Level: 0.95, Seed: 1}
+	r.DNNs[0].BHScoreCI, r.DNNs[0].BHScoreP, r.DNNs[0].RankStability, r.DNNs[0].RankRange = []float64{0.8, 0.95}, 0.02, 0.9, []int{2, 3}
+	r.Parameters = []Field{{"p-value threshold", "0.05"}}
+	h := r.HTML(nil)
+	if len(h.Networks) != 4 || h.Networks[1].Name != "TinyHier" || h.Networks[1].BHScore.Lo != 0.8 || h.Networks[1].RankHi != 3 {
+		t.Fatalf("networks: %+v", h.Networks)
+	}
+	if len(h.Published) != 29 || len(h.Parameters) != 1 || h.Level != 0.95 {
+		t.Errorf("published %d, parameters %v, level %v", len(h.Published), h.Parameters, h.Level)
+	}
+	if tb := h.Networks[1].Tables; len(tb) != 1 || len(tb[0].Rows) != 3 || tb[0].Rows[0][1] != "9" {
+		t.Errorf("tables: %+v", tb)
+	}
+	if !math.IsNaN(h.Networks[0].BHScore.P) || !math.IsNaN(h.Networks[0].RankStability) {
+		t.Errorf("not run must be NaN: %+v", h.Networks[0])
 	}
 }

@@ -28,6 +28,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -36,6 +37,7 @@ import (
 	"github.com/brainhierarchy/bhscore/cli"
 	"github.com/brainhierarchy/bhscore/figures"
 	"github.com/brainhierarchy/bhscore/hierarchy"
+	"github.com/brainhierarchy/bhscore/htmlreport"
 	"github.com/brainhierarchy/bhscore/report"
 	"github.com/brainhierarchy/bhscore/sim"
 )
@@ -46,9 +48,12 @@ type flags struct {
 	workdir, size, config, base  string
 	settings, decoding, encoding string
 	jsonOut, csvOut, figures     string
+	htmlOut                      string
 	study                        cli.StudyFlags
-	nlayers                      int
-	seed                         uint64
+	nlayers, ntest               int
+	bootstrap, permutations      int
+	ciLevel                      float64
+	seed, resampleSeed           uint64
 	selection, tstat             string
 	pval                         float64
 	perSubject, keep, noFigure   bool
@@ -69,11 +74,17 @@ func run(stdout, stderr io.Writer, args []string) int {
 	fs.StringVar(&f.jsonOut, "json", "", "write the report as JSON here (default: <results>/bhscore.json)")
 	fs.StringVar(&f.csvOut, "csv", "", "write the report as CSV here (default: <results>/bhscore.csv)")
 	fs.StringVar(&f.figures, "figures", "", "write Figure 3 and Figure S1 (PNG + SVG) here (default: <results>/figures)")
+	fs.StringVar(&f.htmlOut, "html", "", "write the self-contained HTML report here (default: <results>/report.html)")
 	f.study.Register(fs)
-	fs.StringVar(&f.selection, "select", "exact", "decoding layer selection: exact, numpy (seed 0, as the notebook) or montecarlo")
+	fs.StringVar(&f.selection, "select", "exact", "decoding layer selection: exact (expectation over all subsets), numpy (np.random.seed(0) before each network), notebook (one np.random.seed(0) stream across networks in settings order) or montecarlo")
 	fs.IntVar(&f.nlayers, "nlayers", hierarchy.DefaultNLayers, "layers per selection (first and last always kept)")
 	fs.StringVar(&f.tstat, "t", "reference", "t statistic of the significance test: reference (published code) or textbook")
 	fs.Float64Var(&f.pval, "p", hierarchy.DefaultPValue, "significance threshold")
+	fs.IntVar(&f.ntest, "ntest", 0, "number of test images behind the accuracies (t-test dof = ntest-2; default: 50 as the reference, or the study's test images under -t textbook)")
+	fs.IntVar(&f.bootstrap, "bootstrap", hierarchy.DefaultBootstrap, "bootstrap replicates for confidence intervals and rank stability (0: none)")
+	fs.IntVar(&f.permutations, "permutations", hierarchy.DefaultPermutations, "permutations for the shuffled-hierarchy p-values (0: none)")
+	fs.Float64Var(&f.ciLevel, "ci", hierarchy.DefaultLevel, "confidence level of the bootstrap intervals")
+	fs.Uint64Var(&f.resampleSeed, "resample-seed", 1, "seed of the bootstrap and permutation streams")
 	fs.BoolVar(&f.perSubject, "per-subject", false, "also score each subject alone")
 	fs.BoolVar(&f.keep, "keep", false, "keep decoders, encoders and predictions of the simulated study (the original scripts keep them)")
 	fs.BoolVar(&f.noFigure, "nofigures", false, "do not draw figures")
@@ -104,9 +115,10 @@ func run(stdout, stderr io.Writer, args []string) int {
 // scoreOptions turns the scoring flags into library options.
 func scoreOptions(f *flags, stderr io.Writer) (*bhscore.ScoreOptions, error) {
 	o := &bhscore.ScoreOptions{
-		Settings:   &hierarchy.Settings{PValue: f.pval},
-		Selection:  &hierarchy.Selection{NLayers: f.nlayers},
-		PerSubject: f.perSubject,
+		Settings:     &hierarchy.Settings{PValue: f.pval, NTest: f.ntest},
+		Selection:    &hierarchy.Selection{NLayers: f.nlayers},
+		PerSubject:   f.perSubject,
+		ResampleSeed: f.resampleSeed,
 	}
 	switch f.tstat {
 	case "reference":
@@ -119,11 +131,30 @@ func scoreOptions(f *flags, stderr io.Writer) (*bhscore.ScoreOptions, error) {
 	case "exact":
 	case "numpy":
 		o.Selection.Method = hierarchy.Numpy
+	case "notebook":
+		o.Selection.Method = hierarchy.Numpy
+		o.NotebookStream = true
 	case "montecarlo":
 		o.Selection.Method = hierarchy.MonteCarlo
 		o.Selection.Src = rand.NewPCG(f.seed, 0)
 	default:
-		return nil, fmt.Errorf("%w: -select %q: want exact, numpy or montecarlo", cli.ErrUsage, f.selection)
+		return nil, fmt.Errorf("%w: -select %q: want exact, numpy, notebook or montecarlo", cli.ErrUsage, f.selection)
+	}
+	if f.bootstrap < 0 || f.permutations < 0 {
+		return nil, fmt.Errorf("%w: -bootstrap and -permutations must be >= 0", cli.ErrUsage)
+	}
+	if !(f.ciLevel > 0 && f.ciLevel < 1) {
+		return nil, fmt.Errorf("%w: -ci %v: want a level in (0, 1), e.g. 0.95", cli.ErrUsage, f.ciLevel)
+	}
+	if f.bootstrap > 0 || f.permutations > 0 {
+		// 0 means "none" on the command line, "default" in the library.
+		neg := func(n int) int {
+			if n == 0 {
+				return -1
+			}
+			return n
+		}
+		o.Uncertainty = &hierarchy.Uncertainty{Bootstrap: neg(f.bootstrap), Permutations: neg(f.permutations), Level: f.ciLevel}
 	}
 	if !f.study.Quiet {
 		bar := cli.NewBar(stderr, "scoring ")
@@ -133,8 +164,38 @@ func scoreOptions(f *flags, stderr io.Writer) (*bhscore.ScoreOptions, error) {
 				bar.Done()
 			}
 		}
+		if o.Uncertainty != nil {
+			rb := cli.NewBar(stderr, "resample")
+			o.Uncertainty.Progress = func(done, total int) {
+				rb.Set(done, total, "replicates")
+				if done == total {
+					rb.Done()
+				}
+			}
+		}
 	}
 	return o, nil
+}
+
+// parameters records the scoring flags in the report.
+func parameters(f *flags) []report.Field {
+	ntest := "50 (as the reference)"
+	switch {
+	case f.ntest != 0:
+		ntest = strconv.Itoa(f.ntest)
+	case f.tstat == "textbook" && f.settings == "":
+		ntest = "the study's test images"
+	}
+	return []report.Field{
+		{Name: "p-value threshold", Value: strconv.FormatFloat(f.pval, 'g', -1, 64)},
+		{Name: "t statistic", Value: f.tstat},
+		{Name: "test images (t-test dof + 2)", Value: ntest},
+		{Name: "layer selection", Value: fmt.Sprintf("%s, %d layers", f.selection, f.nlayers)},
+		{Name: "bootstrap replicates", Value: strconv.Itoa(f.bootstrap)},
+		{Name: "permutations", Value: strconv.Itoa(f.permutations)},
+		{Name: "confidence level", Value: strconv.FormatFloat(f.ciLevel, 'g', -1, 64)},
+		{Name: "resample seed", Value: strconv.FormatUint(f.resampleSeed, 10)},
+	}
 }
 
 func scoreTrees(ctx context.Context, stdout, stderr io.Writer, f *flags) error {
@@ -153,7 +214,14 @@ func scoreTrees(ctx context.Context, stdout, stderr io.Writer, f *flags) error {
 	if err != nil {
 		return err
 	}
-	return writeReport(stdout, rep, f, ".")
+	// Write only what was asked for; when nothing was, everything goes to
+	// one output directory, never silently into the working directory.
+	results := "bhscore-out"
+	if f.jsonOut != "" || f.csvOut != "" || f.figures != "" || f.htmlOut != "" {
+		results = ""
+	}
+	return writeReport(stdout, rep, f, results, []report.Field{
+		{Name: "settings", Value: f.settings}, {Name: "decoding accuracies", Value: f.decoding}, {Name: "encoding accuracies", Value: f.encoding}})
 }
 
 func study(ctx context.Context, stdout, stderr io.Writer, f *flags) error {
@@ -169,7 +237,7 @@ func study(ctx context.Context, stdout, stderr io.Writer, f *flags) error {
 	if err != nil {
 		return err
 	}
-	return writeReport(stdout, rep, f, cfg.Output)
+	return writeReport(stdout, rep, f, cfg.Output, []report.Field{{Name: "config", Value: f.config}, {Name: "results", Value: cfg.Output}})
 }
 
 // analyse runs the config's study with progress bars.
@@ -205,7 +273,7 @@ func simulated(ctx context.Context, stdout, stderr io.Writer, f *flags) error {
 		for _, p := range []struct {
 			flag *string
 			name string
-		}{{&f.jsonOut, "bhscore.json"}, {&f.csvOut, "bhscore.csv"}, {&f.figures, "figures"}} {
+		}{{&f.jsonOut, "bhscore.json"}, {&f.csvOut, "bhscore.csv"}, {&f.figures, "figures"}, {&f.htmlOut, "report.html"}} {
 			if *p.flag == "" {
 				*p.flag = filepath.Join("bhscore-out", p.name)
 			}
@@ -233,48 +301,113 @@ func simulated(ctx context.Context, stdout, stderr io.Writer, f *flags) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "%d decoding + encoding jobs done\n", len(cfg.Jobs()))
-	return writeReport(stdout, rep, f, cfg.Output)
+	return writeReport(stdout, rep, f, cfg.Output, []report.Field{{Name: "simulated study", Value: fmt.Sprintf("%s size, seed %d", f.size, f.seed)}})
 }
 
-// writeReport prints the ranking and writes the JSON/CSV reports and figures.
-func writeReport(stdout io.Writer, rep *report.Report, f *flags, results string) error {
+// writeReport prints the ranking and writes the JSON/CSV reports, the
+// figures and the HTML report: each where its flag says, the others into
+// results, or not at all when results is "".
+func writeReport(stdout io.Writer, rep *report.Report, f *flags, results string, provenance []report.Field) error {
+	rep.Parameters = parameters(f)
 	if err := rep.WriteTable(stdout); err != nil {
 		return err
 	}
-	jsonOut, csvOut, figs := f.jsonOut, f.csvOut, f.figures
-	if jsonOut == "" {
-		jsonOut = filepath.Join(results, "bhscore.json")
+	jsonOut, csvOut, figs, htmlOut := f.jsonOut, f.csvOut, f.figures, f.htmlOut
+	if results != "" {
+		def := func(p *string, name string) {
+			if *p == "" {
+				*p = filepath.Join(results, name)
+			}
+		}
+		def(&jsonOut, "bhscore.json")
+		def(&csvOut, "bhscore.csv")
+		def(&figs, "figures")
+		def(&htmlOut, "report.html")
 	}
-	if csvOut == "" {
-		csvOut = filepath.Join(results, "bhscore.csv")
+	for _, p := range []string{jsonOut, csvOut, htmlOut} {
+		if p == "" {
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
 	}
-	if figs == "" {
-		figs = filepath.Join(results, "figures")
+	var written []string
+	if jsonOut != "" {
+		if err := rep.SaveJSON(jsonOut); err != nil {
+			return err
+		}
+		written = append(written, jsonOut)
 	}
-	if err := rep.SaveJSON(jsonOut); err != nil {
-		return err
+	if csvOut != "" {
+		if err := rep.SaveCSV(csvOut); err != nil {
+			return err
+		}
+		written = append(written, csvOut)
 	}
-	if err := rep.SaveCSV(csvOut); err != nil {
-		return err
+	if len(written) > 0 {
+		fmt.Fprintf(stdout, "report: %s\n", strings.Join(written, ", "))
 	}
-	fmt.Fprintf(stdout, "report: %s, %s\n", jsonOut, csvOut)
-	if f.noFigure {
-		return nil
-	}
-	if err := os.MkdirAll(figs, 0o755); err != nil {
-		return err
-	}
-	files, err := figures.SaveFigure3(rep, figs, nil)
-	if err != nil {
-		return err
-	}
-	for _, d := range rep.DNNs {
-		s1, err := figures.SaveFigureS1(d, figs)
+	var embed []htmlreport.Figure
+	if !f.noFigure && (figs != "" || htmlOut != "") {
+		keep := figs != ""
+		if !keep {
+			// Only the HTML report wants the figures: draw them aside.
+			tmp, err := os.MkdirTemp("", "bhscore-figures-")
+			if err != nil {
+				return err
+			}
+			defer os.RemoveAll(tmp)
+			figs = tmp
+		}
+		if err := os.MkdirAll(figs, 0o755); err != nil {
+			return err
+		}
+		files, err := figures.SaveFigure3(rep, figs, nil)
 		if err != nil {
 			return err
 		}
-		files = append(files, s1...)
+		if embed, err = addPNG(embed, files, "Figure 3", "averaged BH score of every network (blue) among the 29 published ones (grey), with bootstrap intervals"); err != nil {
+			return err
+		}
+		for _, d := range rep.DNNs {
+			s1, err := figures.SaveFigureS1(d, figs)
+			if err != nil {
+				return err
+			}
+			if embed, err = addPNG(embed, s1, "Figure S1: "+d.Name, "share of selected units by best ROI, per layer (first layer at the bottom)"); err != nil {
+				return err
+			}
+			files = append(files, s1...)
+		}
+		if keep {
+			fmt.Fprintf(stdout, "figures: %d files in %s (figure3.png, figure3.svg, figureS1_<DNN>.png/.svg)\n", len(files), figs)
+		}
 	}
-	fmt.Fprintf(stdout, "figures: %d files in %s (figure3.png, figure3.svg, figureS1_<DNN>.png/.svg)\n", len(files), figs)
+	if htmlOut != "" {
+		h := rep.HTML(embed)
+		for _, p := range provenance {
+			h.Provenance = append(h.Provenance, htmlreport.Field{Name: p.Name, Value: p.Value})
+		}
+		if err := htmlreport.Save(htmlOut, h); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "HTML report: %s\n", htmlOut)
+	}
 	return nil
+}
+
+// addPNG appends the PNG among files as an embedded figure.
+func addPNG(figs []htmlreport.Figure, files []string, title, caption string) ([]htmlreport.Figure, error) {
+	for _, p := range files {
+		if filepath.Ext(p) != ".png" {
+			continue
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		figs = append(figs, htmlreport.Figure{Title: title, Caption: caption, PNG: b})
+	}
+	return figs, nil
 }

@@ -52,7 +52,10 @@ func TestMainJobTiny(t *testing.T) {
 	var rows [][]string
 	for _, l := range lines {
 		f := strings.Fields(l)
-		if len(f) != 6 {
+		if len(f) < 6 {
+			continue
+		}
+		if _, err := strconv.Atoi(f[0]); err != nil {
 			continue
 		}
 		if _, err := strconv.ParseFloat(f[4], 64); err == nil {
@@ -123,5 +126,61 @@ func TestUsageErrors(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	if rc := run(&stdout, &stderr, []string{"-q", "-config", "does-not-exist.yaml"}); rc != 1 || !strings.Contains(stderr.String(), "does-not-exist.yaml") {
 		t.Errorf("missing config: rc %d, %s", rc, stderr.String())
+	}
+}
+
+// TestScoreOutputDir checks that score mode with no output flag writes
+// everything into ./bhscore-out (and nothing else into the working
+// directory), with CIs and p-values printed, the HTML report holding the
+// figures, and -select notebook accepted.
+func TestScoreOutputDir(t *testing.T) {
+	pipe, err := filepath.Abs("../../testdata/pipeline")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	t.Chdir(dir)
+	var stdout, stderr bytes.Buffer
+	rc := run(&stdout, &stderr, []string{"-q", "-select", "notebook", "-bootstrap", "200", "-permutations", "100", "-ci", "0.9",
+		"-settings", pipe + "/settings.json",
+		"-decoding", pipe + "/decoding_accuracy/ImageNetTest",
+		"-encoding", pipe + "/encoding_accuracy/ImageNetTest"})
+	if rc != 0 {
+		t.Fatalf("rc %d: %s", rc, stderr.String())
+	}
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != 1 || ents[0].Name() != "bhscore-out" {
+		t.Errorf("working directory holds %v, want only bhscore-out", ents)
+	}
+	for _, f := range []string{"bhscore.json", "bhscore.csv", "report.html", "figures/figure3.png", "figures/figureS1_TinyRev.svg"} {
+		if _, err := os.Stat(filepath.Join(dir, "bhscore-out", f)); err != nil {
+			t.Error(err)
+		}
+	}
+	out := stdout.String()
+	for _, want := range []string{"90% CI", "200 replicates", "100 permutations", "+0.8899"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, out)
+		}
+	}
+	html, _ := os.ReadFile(filepath.Join(dir, "bhscore-out", "report.html"))
+	if n := bytes.Count(html, []byte("data:image/png;base64,")); n != 3 {
+		t.Errorf("HTML report embeds %d figures, want 3 (Figure 3 and two Figure S1)", n)
+	}
+	csv, _ := os.ReadFile(filepath.Join(dir, "bhscore-out", "bhscore.csv"))
+	if !bytes.Contains(csv, []byte("bhscore_ci_lo")) || bytes.Contains(csv, []byte(",,,,,,,,,,,,")) {
+		t.Errorf("CSV lacks the uncertainty columns or their values:\n%s", csv)
+	}
+	// Asking for one output writes only that one.
+	only := t.TempDir()
+	t.Chdir(only)
+	rc = run(&stdout, &stderr, []string{"-q", "-bootstrap", "0", "-permutations", "0",
+		"-settings", pipe + "/settings.json", "-decoding", pipe + "/decoding_accuracy/ImageNetTest",
+		"-json", filepath.Join(only, "x.json")})
+	if rc != 0 {
+		t.Fatalf("rc %d: %s", rc, stderr.String())
+	}
+	if ents, _ := os.ReadDir(only); len(ents) != 1 || ents[0].Name() != "x.json" {
+		t.Errorf("-json only: wrote %v", ents)
 	}
 }
