@@ -42,6 +42,11 @@ type Config struct {
 	// (default ImageNetTraining and ImageNetTest).
 	TrainSet string `yaml:"train_set" json:"train_set"`
 	TestSet  string `yaml:"test_set" json:"test_set"`
+	// Memory is the memory budget of a worker process: a size ("8G",
+	// "512MiB") or a share of the machine ("60%"); empty means 3/4 of the
+	// machine's memory (cgroup limits respected). Options.Memory, the
+	// -memory flag, overrides it. See Options.Memory.
+	Memory string `yaml:"memory,omitempty" json:"memory,omitempty"`
 }
 
 // SubjectConfig names a subject's BData files.

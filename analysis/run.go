@@ -71,9 +71,21 @@ type Options struct {
 	Heartbeat, StaleAfter time.Duration
 	Host                  string
 	// CacheBytes bounds the memory of cached inputs (layer features and
-	// ROI trials) per worker process (0: 2 GiB). Entries in use are never
-	// dropped, so a job always has its inputs.
+	// ROI trials) per worker process (0: a quarter of Memory, at most
+	// 2 GiB). Entries in use are never dropped, so a job always has its
+	// inputs.
 	CacheBytes int64
+	// Memory is the memory budget of the worker process in bytes (0: the
+	// config's "memory" key, else 3/4 of the machine's memory, see
+	// internal/memplan). Beside the input cache, each of the Jobs
+	// concurrent jobs gets an equal share; an encoding layer whose
+	// in-memory fit would exceed it is streamed: encode.TrainStream fits
+	// the encoders of all the layer's subjects and ROIs in one pass over
+	// its units within the share, or fails at once saying why.
+	Memory int64
+	// Stream overrides when encoding layers are streamed (default
+	// StreamAuto, by the memory estimate).
+	Stream StreamMode
 	// Progress, if not nil, receives events.
 	Progress func(Event)
 }
@@ -122,8 +134,15 @@ func Run(ctx context.Context, cfg *Config, opts *Options) (*Summary, error) {
 	if solver <= 0 {
 		solver = jobs.CoresPerJob(njobs)
 	}
-	r := &runner{cfg: cfg, opts: opts, solver: solver}
-	r.inputs = &jobs.Cache[inputKey, any]{Budget: opts.CacheBytes, Load: r.load}
+	budget, cacheBudget, err := budgets(cfg, opts)
+	if err != nil {
+		return nil, err
+	}
+	r := &runner{cfg: cfg, opts: opts, solver: solver, njobs: njobs, state: state, budget: budget, cacheBudget: cacheBudget}
+	r.inputs = &jobs.Cache[inputKey, any]{Budget: cacheBudget, Load: r.load}
+	for _, j := range jobs.Shard(opts.Shard).Select(list) {
+		r.mine = append(r.mine, j.(*Job))
+	}
 	defer r.close()
 	jo := jobs.Options{
 		Shard:   jobs.Shard(opts.Shard),
@@ -160,7 +179,15 @@ type runner struct {
 	cfg    *Config
 	opts   *Options
 	solver int
+	njobs  int
+	state  string
 	inputs *jobs.Cache[inputKey, any]
+	mine   []*Job // this worker's shard
+
+	budget, cacheBudget int64 // bytes
+
+	lfMu sync.Mutex // guards fits
+	fits map[layerKey]*layerFit
 
 	mu     sync.Mutex // guards files, stores and emit
 	files  map[string]*fmri.File
@@ -184,6 +211,7 @@ func (r *runner) emit(e Event) {
 }
 
 func (r *runner) close() {
+	r.closeFits()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, f := range r.files {
@@ -252,7 +280,8 @@ func (r *runner) bdata(path string) (*fmri.File, error) {
 func (r *runner) store(dir, index string) (features.Store, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if s, ok := r.stores[dir]; ok {
+	key := dir + "\x00" + index
+	if s, ok := r.stores[key]; ok {
 		return s, nil
 	}
 	s, err := features.Open(dir, &features.DirOptions{IndexFile: index})
@@ -262,7 +291,7 @@ func (r *runner) store(dir, index string) (features.Store, error) {
 	if r.stores == nil {
 		r.stores = map[string]features.Store{}
 	}
-	r.stores[dir] = s
+	r.stores[key] = s
 	return s, nil
 }
 
@@ -275,27 +304,11 @@ type inputs struct {
 
 // read gets a job's inputs from the cache.
 func (r *runner) read(ctx context.Context, j *Job) (*inputs, error) {
-	var sub *SubjectConfig
-	for i := range r.cfg.Subjects {
-		if r.cfg.Subjects[i].Name == j.Subject {
-			sub = &r.cfg.Subjects[i]
-		}
+	sub, sel, err := r.subjectROI(j)
+	if err != nil {
+		return nil, err
 	}
-	var sel string
-	for _, roi := range r.cfg.ROIs {
-		if roi.Name == j.ROI {
-			sel = roi.Selector
-		}
-	}
-	if sub == nil || sel == "" {
-		return nil, errors.New("job not in the config")
-	}
-	var index string
-	if j.net.FeatureIndex != "" {
-		// Both splits use the training set's index file, as the
-		// original scripts do.
-		index = filepath.Join(r.cfg.TrainFeatures, filepath.FromSlash(j.net.Dir), j.net.FeatureIndex)
-	}
+	index := r.index(j)
 	label := imageIndex
 	if j.Direction == Encoding {
 		label = stimulusName
@@ -306,8 +319,8 @@ func (r *runner) read(ctx context.Context, j *Job) (*inputs, error) {
 		key  inputKey
 		dst  any
 	}{
-		{"training features", inputKey{Store: filepath.Join(r.cfg.TrainFeatures, filepath.FromSlash(j.net.Dir)), Index: index, Layer: j.Layer}, &in.trainFeat},
-		{"test features", inputKey{Store: filepath.Join(r.cfg.TestFeatures, filepath.FromSlash(j.net.Dir)), Index: index, Layer: j.Layer}, &in.testFeat},
+		{"training features", inputKey{Store: r.trainStore(j), Index: index, Layer: j.Layer}, &in.trainFeat},
+		{"test features", inputKey{Store: r.testStore(j), Index: index, Layer: j.Layer}, &in.testFeat},
 		{"training fMRI", inputKey{BData: sub.Train, ROI: sel, Label: label}, &in.train},
 		{"test fMRI", inputKey{BData: sub.Test, ROI: sel, Label: label}, &in.test},
 	} {
@@ -372,10 +385,6 @@ func (r *runner) run(ctx context.Context, j *Job) (err error) {
 			err = fmt.Errorf("%s network %s layer %s subject %s ROI %s: %w", j.Direction, j.Network, j.Layer, j.Subject, j.ROI, err)
 		}
 	}()
-	in, err := r.read(ctx, j)
-	if err != nil {
-		return err
-	}
 	p, err := r.paths(j)
 	if err != nil {
 		return err
@@ -389,11 +398,29 @@ func (r *runner) run(ctx context.Context, j *Job) (err error) {
 		}
 		defer restore()
 	}
+	stream := false
+	if j.Direction == Encoding {
+		if stream, err = r.streams(ctx, j); err != nil {
+			return err
+		}
+	}
 	var res result
-	if j.Direction == Decoding {
-		res, err = r.decode(ctx, j, in, p)
-	} else {
-		res, err = r.encode(ctx, j, in, p)
+	switch {
+	case stream:
+		var e *encode.Encoder
+		if res, e, err = r.encodeStreamed(ctx, j); err == nil {
+			err = r.save(e, p)
+		}
+	default:
+		var in *inputs
+		if in, err = r.read(ctx, j); err != nil {
+			return err
+		}
+		if j.Direction == Decoding {
+			res, err = r.decode(ctx, j, in, p)
+		} else {
+			res, err = r.encode(ctx, j, in, p)
+		}
 	}
 	if err != nil {
 		return err

@@ -1,0 +1,78 @@
+package analysis_test
+
+import (
+	"context"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/brainhierarchy/bhscore/analysis"
+	imat "github.com/brainhierarchy/bhscore/internal/mat"
+	"github.com/brainhierarchy/bhscore/internal/pipelinetest"
+)
+
+// TestStreamedEncoding runs the pipeline study's encoding with every layer
+// streamed (features read from the bdpy directories through scratch
+// stores, all subjects and ROIs of a layer fitted at once) and checks the
+// accuracies against the Python reference with the encode package's
+// tolerances, and against the in-memory run.
+func TestStreamedEncoding(t *testing.T) {
+	ctx := context.Background()
+	// encode/pipeline_test.go: 1e-5 absolute; voxels whose selection is
+	// decided by a margin below 1e-5 get 0.05.
+	const accTol, looseTol = 1e-5, 0.05
+	exp := pipelinetest.LoadExpected(t)
+	runs := map[analysis.StreamMode]string{}
+	for _, mode := range []analysis.StreamMode{analysis.StreamAlways, analysis.StreamNever} {
+		out := t.TempDir()
+		cfg := pipelinetest.Config(t, pipelinetest.Dir, out)
+		cfg.Decoding.Skip = true
+		cfg.Networks = cfg.Networks[1:] // TinyRev: 4 layers, 40 jobs
+		s, err := analysis.Run(ctx, cfg, &analysis.Options{Stream: mode, Memory: 1 << 30, DiscardPredictions: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Finished != 40 {
+			t.Fatalf("mode %d: %d jobs finished, want 40", mode, s.Finished)
+		}
+		// Streamed fits read the bdpy directories through scratch stores.
+		_, err = os.Stat(filepath.Join(out, ".bhscore", "scratch"))
+		if (err == nil) != (mode == analysis.StreamAlways) {
+			t.Errorf("mode %d: scratch directory: %v", mode, err)
+		}
+		tree, err := cfg.AccuracyTree(analysis.Encoding)
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs[mode] = tree
+	}
+	var maxRef, maxMem float64
+	pipelinetest.ForEachJob(t, func(j pipelinetest.Job) {
+		if j.Name != "TinyRev" {
+			return
+		}
+		read := func(tree string) []float64 {
+			a, err := imat.Read(filepath.Join(tree, j.Network, j.Layer, j.Subject, j.ROI, "accuracy.mat"), "accuracy")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return a.Data
+		}
+		got, mem := read(runs[analysis.StreamAlways]), read(runs[analysis.StreamNever])
+		lv, _ := j.MarginTarget(exp.Diagnostics.Margin.Encoding.Targets)
+		maxRef = max(maxRef, pipelinetest.CompareAccuracy(t, j, "voxel", got, j.Reference(t, "encoding"), lv, accTol, looseTol))
+		for v := range got {
+			if v != lv && !(math.IsNaN(got[v]) && math.IsNaN(mem[v])) {
+				maxMem = max(maxMem, math.Abs(got[v]-mem[v]))
+			}
+		}
+	})
+	// Small layers fit in memory with a materialised Gram matrix, whose
+	// float32 sums differ in the last bits from the streamed per-voxel
+	// systems.
+	if maxMem > accTol {
+		t.Errorf("streamed and in-memory accuracies differ by %g", maxMem)
+	}
+	t.Logf("max |streamed - reference| %.3g, |streamed - in memory| %.3g", maxRef, maxMem)
+}
