@@ -2,9 +2,6 @@ package bhscore
 
 import (
 	"context"
-	"encoding/json"
-	"math"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -20,14 +17,7 @@ import (
 // below the decision margins (README: >= 8.6e-5), so the scores agree to
 // 1e-12 as the README suggests.
 func TestRunPipeline(t *testing.T) {
-	raw, err := os.ReadFile("testdata/pipeline/expected.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var want pipelineExpected
-	if err := json.Unmarshal(raw, &want); err != nil {
-		t.Fatal(err)
-	}
+	want := loadPipelineExpected(t)
 	out := t.TempDir()
 	cfg := pipelinetest.Config(t, "testdata/pipeline", out)
 	var started, finished, targets int
@@ -52,18 +42,7 @@ func TestRunPipeline(t *testing.T) {
 	if started != 180 || finished != 180 || targets == 0 {
 		t.Errorf("events: %d started, %d finished, %d target reports", started, finished, targets)
 	}
-	const tol = 1e-12
-	for _, d := range rep.DNNs {
-		w := want.Summary[d.Name]
-		if math.Abs(d.Decoding-w.Decoding) > tol || math.Abs(d.Encoding-w.Encoding) > tol || math.Abs(d.BHScore-w.Average) > tol {
-			t.Errorf("%s: got %v %v %v, want %v %v %v", d.Name, d.Decoding, d.Encoding, d.BHScore, w.Decoding, w.Encoding, w.Average)
-		}
-	}
-	for i, r := range want.Ranking {
-		if got := rep.DNNs[rep.Ranking[i]].Name; got != r.Network {
-			t.Errorf("rank %d: %s, want %s", r.Rank, got, r.Network)
-		}
-	}
+	checkPipelineReport(t, rep, want)
 	if _, err := LoadDesign(filepath.Join(out, "settings.json")); err != nil {
 		t.Errorf("settings.json: %v", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/brainhierarchy/bhscore/hierarchy"
+	"github.com/brainhierarchy/bhscore/report"
 )
 
 // pipelineExpected holds the parts of testdata/pipeline/expected.json
@@ -23,11 +24,9 @@ type pipelineExpected struct {
 	} `json:"ranking"`
 }
 
-// TestScorePipelineTrees scores the accuracy trees the original scripts
-// wrote and compares with the notebook's numbers. The notebook seeds
-// np.random.seed(0) before each network's decoding cell and uses
-// n_layers = min(5, L); tolerance 1e-12 as conformance/pipeline suggests.
-func TestScorePipelineTrees(t *testing.T) {
+// loadPipelineExpected reads testdata/pipeline/expected.json.
+func loadPipelineExpected(t *testing.T) pipelineExpected {
+	t.Helper()
 	raw, err := os.ReadFile("testdata/pipeline/expected.json")
 	if err != nil {
 		t.Fatal(err)
@@ -36,6 +35,34 @@ func TestScorePipelineTrees(t *testing.T) {
 	if err := json.Unmarshal(raw, &want); err != nil {
 		t.Fatal(err)
 	}
+	return want
+}
+
+// checkPipelineReport compares a report of the pipeline study with the
+// notebook's scores and ranking, within 1e-12 (conformance/pipeline/README.md:
+// BH scores within 1e-12).
+func checkPipelineReport(t *testing.T, rep *report.Report, want pipelineExpected) {
+	t.Helper()
+	const tol = 1e-12
+	for _, d := range rep.DNNs {
+		w := want.Summary[d.Name]
+		if math.Abs(d.Decoding-w.Decoding) > tol || math.Abs(d.Encoding-w.Encoding) > tol || math.Abs(d.BHScore-w.Average) > tol {
+			t.Errorf("%s: got %v %v %v, want %v %v %v", d.Name, d.Decoding, d.Encoding, d.BHScore, w.Decoding, w.Encoding, w.Average)
+		}
+	}
+	for i, r := range want.Ranking {
+		if got := rep.DNNs[rep.Ranking[i]].Name; got != r.Network {
+			t.Errorf("rank %d: %s, want %s", r.Rank, got, r.Network)
+		}
+	}
+}
+
+// TestScorePipelineTrees scores the accuracy trees the original scripts
+// wrote and compares with the notebook's numbers. The notebook seeds
+// np.random.seed(0) before each network's decoding cell and uses
+// n_layers = min(5, L); tolerance 1e-12 as conformance/pipeline suggests.
+func TestScorePipelineTrees(t *testing.T) {
+	want := loadPipelineExpected(t)
 	s, err := LoadDesign("testdata/pipeline/settings.json")
 	if err != nil {
 		t.Fatal(err)
@@ -50,18 +77,7 @@ func TestScorePipelineTrees(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const tol = 1e-12 // conformance/pipeline/README.md: BH scores within 1e-12
-	for _, d := range rep.DNNs {
-		w := want.Summary[d.Name]
-		if math.Abs(d.Decoding-w.Decoding) > tol || math.Abs(d.Encoding-w.Encoding) > tol || math.Abs(d.BHScore-w.Average) > tol {
-			t.Errorf("%s: got %v %v %v, want %v %v %v", d.Name, d.Decoding, d.Encoding, d.BHScore, w.Decoding, w.Encoding, w.Average)
-		}
-	}
-	for i, r := range want.Ranking {
-		if got := rep.DNNs[rep.Ranking[i]].Name; got != r.Network {
-			t.Errorf("rank %d: %s, want %s", r.Rank, got, r.Network)
-		}
-	}
+	checkPipelineReport(t, rep, want)
 	// The default exact expectation equals the seed-0 mean here because
 	// every draw is the full set of middle layers (README: n_layers = L).
 	exact, err := ScoreTrees(context.Background(), s,

@@ -350,7 +350,7 @@ func (s *Study) EncodingConfig(n *Net) []byte {
 // (bhscore.Config), paths relative to the study directory.
 func (s *Study) StudyYAML() []byte {
 	var b bytes.Buffer
-	b.WriteString("# Simulated study (internal/sim); paths are relative to this file.\nsubjects:\n")
+	b.WriteString("# Simulated study (package sim); paths are relative to this file.\nsubjects:\n")
 	for _, sub := range s.Subjects {
 		fmt.Fprintf(&b, "  - name: %s\n    train: %s\n    test: %s\n", sub.Name,
 			filepath.ToSlash(FMRIPath("", sub.Name, TrainSet)), filepath.ToSlash(FMRIPath("", sub.Name, TestSet)))
