@@ -88,6 +88,9 @@ func (x *indexed) Layer(ctx context.Context, name string) (*Layer, error) {
 	if !ok {
 		return nil, &Error{Layer: name, Err: errors.New("layer missing from the feature index")}
 	}
+	if p, ok := x.Store.(*Packed); ok {
+		return p.Select(ctx, name, sel)
+	}
 	l, err := x.Store.Layer(ctx, name)
 	if err != nil {
 		return nil, err
