@@ -1,9 +1,3 @@
-// Package cli holds what the example binaries share and what a program of
-// one's own can reuse: the flags that select a study's shard and
-// concurrency (StudyFlags), the body of the decode and encode binaries
-// (RunDirection), one-line progress bars fed by the library's progress
-// callbacks (Bar) and the exit-code convention (Exit, ErrUsage). Libraries
-// never print; binaries use this.
 package cli
 
 import (
