@@ -88,6 +88,11 @@ func newSession(model []byte, input string, outputs []string, threads int) (*ses
 	if err := opts.SetInterOpNumThreads(1); err != nil {
 		return nil, err
 	}
+	// Idle ONNX Runtime threads sleep instead of spinning: the cores are
+	// shared with the goroutines decoding the next batch.
+	if err := opts.AddSessionConfigEntry("session.intra_op.allow_spinning", "0"); err != nil {
+		return nil, err
+	}
 	s, err := ort.NewDynamicAdvancedSessionWithONNXData(model, []string{input}, outputs, opts)
 	if err != nil {
 		return nil, err
