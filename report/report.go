@@ -237,33 +237,37 @@ func (r *Report) WriteJSON(w io.Writer) error {
 func csvFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 
 // WriteCSV writes one row per DNN in rank order: rank, name, decoding,
-// encoding, bhscore, rank_among_published (NaN written as "NaN"), then the
-// uncertainty columns (empty when not run): decoding_ci_lo,
-// decoding_ci_hi, encoding_ci_lo, encoding_ci_hi, bhscore_ci_lo,
-// bhscore_ci_hi, decoding_p, encoding_p, bhscore_p, rank_stability,
-// rank_lo, rank_hi.
+// encoding, bhscore, rank_among_published (NaN written as "NaN"). A report
+// with Uncertainty adds decoding_ci_lo, decoding_ci_hi, encoding_ci_lo,
+// encoding_ci_hi, bhscore_ci_lo, bhscore_ci_hi, decoding_p, encoding_p,
+// bhscore_p, rank_stability, rank_lo and rank_hi (empty where not run).
 func (r *Report) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"rank", "name", "decoding", "encoding", "bhscore", "rank_among_published",
-		"decoding_ci_lo", "decoding_ci_hi", "encoding_ci_lo", "encoding_ci_hi", "bhscore_ci_lo", "bhscore_ci_hi",
-		"decoding_p", "encoding_p", "bhscore_p", "rank_stability", "rank_lo", "rank_hi"})
+	head := []string{"rank", "name", "decoding", "encoding", "bhscore", "rank_among_published"}
+	if r.Uncertainty != nil {
+		head = append(head, "decoding_ci_lo", "decoding_ci_hi", "encoding_ci_lo", "encoding_ci_hi", "bhscore_ci_lo", "bhscore_ci_hi",
+			"decoding_p", "encoding_p", "bhscore_p", "rank_stability", "rank_lo", "rank_hi")
+	}
+	cw.Write(head)
 	for pos, i := range r.Ranking {
 		d := r.DNNs[i]
 		row := []string{strconv.Itoa(pos + 1), d.Name, csvFloat(d.Decoding), csvFloat(d.Encoding), csvFloat(d.BHScore), strconv.Itoa(PublishedRank(d.BHScore))}
-		for _, ci := range [][]float64{d.DecodingCI, d.EncodingCI, d.BHScoreCI} {
-			if len(ci) == 2 {
-				row = append(row, csvFloat(ci[0]), csvFloat(ci[1]))
-			} else {
-				row = append(row, "", "")
+		if r.Uncertainty != nil {
+			for _, ci := range [][]float64{d.DecodingCI, d.EncodingCI, d.BHScoreCI} {
+				if len(ci) == 2 {
+					row = append(row, csvFloat(ci[0]), csvFloat(ci[1]))
+				} else {
+					row = append(row, "", "")
+				}
 			}
-		}
-		for _, p := range []float64{d.DecodingP, d.EncodingP, d.BHScoreP} {
-			row = append(row, optCSV(p))
-		}
-		if len(d.RankRange) == 2 {
-			row = append(row, csvFloat(d.RankStability), strconv.Itoa(d.RankRange[0]), strconv.Itoa(d.RankRange[1]))
-		} else {
-			row = append(row, "", "", "")
+			for _, p := range []float64{d.DecodingP, d.EncodingP, d.BHScoreP} {
+				row = append(row, optCSV(p))
+			}
+			if len(d.RankRange) == 2 {
+				row = append(row, csvFloat(d.RankStability), strconv.Itoa(d.RankRange[0]), strconv.Itoa(d.RankRange[1]))
+			} else {
+				row = append(row, "", "", "")
+			}
 		}
 		cw.Write(row)
 	}
