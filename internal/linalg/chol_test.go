@@ -188,3 +188,32 @@ func TestGatherUpper(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkGather gathers the 501² systems of W1 (p = 1000, k = 500, plus
+// the bias) from a float64 Gram matrix, cycling through 16 selections.
+func BenchmarkGather(b *testing.B) {
+	const p, k = 1000, 500
+	ld := p + 1
+	rng := rand.New(rand.NewPCG(5, 6))
+	g := make([]float64, ld*ld)
+	for i := range g {
+		g[i] = rng.NormFloat64()
+	}
+	var sels [16][]int32
+	for s := range sels {
+		for _, i := range rng.Perm(p)[:k] {
+			sels[s] = append(sels[s], int32(i))
+		}
+		slices.Sort(sels[s])
+		sels[s] = append(sels[s], p)
+	}
+	const n = k + 1
+	a, a32, rs := make([]float64, n*n), make([]float32, n*n), make([]float64, n)
+	cpu0 := cpuTime()
+	i := 0
+	for b.Loop() {
+		GatherUpperMixed(n, g, ld, sels[i%16], a, a32, n, rs)
+		i++
+	}
+	b.ReportMetric((cpuTime()-cpu0).Seconds()*1e3/float64(b.N), "cpu-ms/op")
+}
