@@ -8,7 +8,11 @@
 // then the trailing upper triangle is updated by A22 -= U12ᵀ U12 with an
 // 8-row × 2-vector register-blocked kernel.
 
+// tail returns the mask of the first r lanes (none for r <= 0).
 TGT static inline MASK NAME(tail)(int r) {
+	if (r <= 0) {
+		return 0;
+	}
 	return r >= V ? (MASK)~(MASK)0 : (MASK)(((unsigned)1 << r) - 1);
 }
 

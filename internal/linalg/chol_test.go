@@ -10,6 +10,10 @@ import (
 	"time"
 )
 
+// sentinel fills what CholUpper must not touch; it is large, so that
+// reading it into the factorisation would show in the residual.
+const sentinel = 1e6
+
 // spdUpper returns the row-major upper triangle (leading dimension ld) of a
 // random SPD matrix XᵀX + αI with X m×n, its full float64 copy, and b.
 func spdUpper[T Float](rng *rand.Rand, n, ld int) (a []T, full, b []float64) {
@@ -29,9 +33,11 @@ func spdUpper[T Float](rng *rand.Rand, n, ld int) (a []T, full, b []float64) {
 		}
 		full[i*n+i] += 10
 	}
-	a = make([]T, n*ld)
-	for i := range a {
-		a[i] = T(math.NaN()) // the strict lower triangle must not be read
+	// A guard region after the matrix, and the strict lower triangle, hold
+	// a sentinel that must be neither read nor written.
+	a = make([]T, n*ld+64)[:n*ld]
+	for i := range a[:cap(a)] {
+		a[:cap(a)][i] = sentinel
 	}
 	for i := range n {
 		for j := i; j < n; j++ {
@@ -54,10 +60,15 @@ func checkCholUpper[T Float](t *testing.T, n, ld int) float64 {
 		t.Fatalf("n=%d: CholUpper rejected an SPD matrix", n)
 	}
 	for i := range n {
-		for j := range i {
-			if v := float64(a[i*ld+j]); !math.IsNaN(v) {
-				t.Fatalf("n=%d: strict lower triangle written at (%d,%d)", n, i, j)
+		for j := range ld {
+			if (j < i || j >= n) && a[i*ld+j] != sentinel {
+				t.Fatalf("n=%d ld=%d: written outside the upper triangle at (%d,%d)", n, ld, i, j)
 			}
+		}
+	}
+	for i, v := range a[len(a):cap(a)] {
+		if v != sentinel {
+			t.Fatalf("n=%d ld=%d: written %d past the end", n, ld, i)
 		}
 	}
 	x := make([]T, n)
