@@ -88,6 +88,15 @@ type DirectionConfig struct {
 	// NFeatLayer overrides NFeat per layer (the original encoding
 	// configs' "layers unit num").
 	NFeatLayer map[string]int `yaml:"n_feat_layer,omitempty" json:"n_feat_layer,omitempty"`
+	// RandomUnits, if > 0, restricts the direction to that many units per
+	// layer drawn at random (the original decodes 1,000: its
+	// index_random1000.mat), for networks without a FeatureIndex. The
+	// draw is numpy's np.random.seed(RandomSeed); np.random.choice per
+	// layer (features.RandomIndex), written as a bdpy feature-index file
+	// <output>/feature_index/<network dir>/index_random<N>_seed<S>.mat.
+	RandomUnits int `yaml:"random_units,omitempty" json:"random_units,omitempty"`
+	// RandomSeed seeds RandomUnits' draw (default 0).
+	RandomSeed uint32 `yaml:"random_seed,omitempty" json:"random_seed,omitempty"`
 }
 
 // NFeatFor returns the selection size for a layer (nil: the default).
@@ -411,6 +420,9 @@ func (c *Config) Validate() error {
 		}
 		if d.NFeat != nil && *d.NFeat < 0 {
 			return fmt.Errorf("%s: negative n_feat", name)
+		}
+		if d.RandomUnits < 0 {
+			return fmt.Errorf("%s: negative random_units", name)
 		}
 	}
 	return nil

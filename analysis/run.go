@@ -189,6 +189,9 @@ type runner struct {
 	lfMu sync.Mutex // guards fits
 	fits map[layerKey]*layerFit
 
+	idxMu   sync.Mutex      // guards indexes
+	indexes map[string]bool // random feature-index files written
+
 	mu     sync.Mutex // guards files, stores and emit
 	files  map[string]*fmri.File
 	stores map[string]features.Store
@@ -288,6 +291,13 @@ func (r *runner) store(dir, index string) (features.Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	if p, ok := s.(*features.Packed); ok && index != "" {
+		idx, err := features.ReadIndex(index)
+		if err != nil {
+			return nil, err
+		}
+		s = features.WithIndex(p, idx)
+	}
 	if r.stores == nil {
 		r.stores = map[string]features.Store{}
 	}
@@ -308,7 +318,10 @@ func (r *runner) read(ctx context.Context, j *Job) (*inputs, error) {
 	if err != nil {
 		return nil, err
 	}
-	index := r.index(j)
+	index, err := r.index(j)
+	if err != nil {
+		return nil, err
+	}
 	label := imageIndex
 	if j.Direction == Encoding {
 		label = stimulusName

@@ -64,7 +64,11 @@ func (r *runner) streams(ctx context.Context, j *Job) (bool, error) {
 	if nfeat != nil {
 		k = *nfeat
 	}
-	m, u, err := r.layerShape(ctx, r.trainStore(j), r.index(j), j.Layer)
+	index, err := r.index(j)
+	if err != nil {
+		return false, err
+	}
+	m, u, err := r.layerShape(ctx, r.trainStore(j), index, j.Layer)
 	if err != nil {
 		return false, err
 	}
@@ -231,7 +235,11 @@ func (r *runner) fitLayer(ctx context.Context, j *Job, lf *layerFit) error {
 	}
 	scratch := filepath.Join(r.state, "scratch")
 	co := &features.ColumnsOptions{Order: features.Fortran, ScratchDir: scratch, Workers: r.solver}
-	trainStore, err := r.store(r.trainStore(j), r.index(j))
+	index, err := r.index(j)
+	if err != nil {
+		return err
+	}
+	trainStore, err := r.store(r.trainStore(j), index)
 	if err != nil {
 		return err
 	}
@@ -256,7 +264,7 @@ func (r *runner) fitLayer(ctx context.Context, j *Job, lf *layerFit) error {
 	if err != nil {
 		return err
 	}
-	testStore, err := r.store(r.testStore(j), r.index(j))
+	testStore, err := r.store(r.testStore(j), index)
 	if err != nil {
 		return err
 	}
@@ -315,12 +323,47 @@ func (r *runner) subjectROI(j *Job) (*SubjectConfig, string, error) {
 	return sub, sel, nil
 }
 
-// index returns the feature-index file of j's network, or "".
-func (r *runner) index(j *Job) string {
-	if j.net.FeatureIndex == "" {
-		return ""
+// index returns the feature-index file that selects j's units, or "": the
+// network's FeatureIndex, else the direction's random draw (RandomUnits),
+// written on first use.
+func (r *runner) index(j *Job) (string, error) {
+	if j.net.FeatureIndex != "" {
+		// Both splits use the training set's index file, as the original
+		// scripts do.
+		return filepath.Join(r.cfg.TrainFeatures, filepath.FromSlash(j.net.Dir), j.net.FeatureIndex), nil
 	}
-	// Both splits use the training set's index file, as the original
-	// scripts do.
-	return filepath.Join(r.cfg.TrainFeatures, filepath.FromSlash(j.net.Dir), j.net.FeatureIndex)
+	d := r.cfg.Encoding
+	if j.Direction == Decoding {
+		d = r.cfg.Decoding
+	}
+	if d.RandomUnits <= 0 {
+		return "", nil
+	}
+	path := filepath.Join(r.cfg.Output, "feature_index", filepath.FromSlash(j.net.Dir),
+		fmt.Sprintf("index_random%d_seed%d.mat", d.RandomUnits, d.RandomSeed))
+	r.idxMu.Lock()
+	defer r.idxMu.Unlock()
+	if r.indexes[path] {
+		return path, nil
+	}
+	units := map[string]int{}
+	for _, l := range j.net.Layers {
+		_, u, err := r.layerShape(context.Background(), r.trainStore(j), "", l)
+		if err != nil {
+			return "", err
+		}
+		units[l] = u
+	}
+	idx, err := features.RandomIndex(units, d.RandomUnits, d.RandomSeed)
+	if err != nil {
+		return "", err
+	}
+	if err := features.WriteIndex(path, idx); err != nil {
+		return "", err
+	}
+	if r.indexes == nil {
+		r.indexes = map[string]bool{}
+	}
+	r.indexes[path] = true
+	return path, nil
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/brainhierarchy/bhscore/analysis"
+	"github.com/brainhierarchy/bhscore/features"
 	imat "github.com/brainhierarchy/bhscore/internal/mat"
 	"github.com/brainhierarchy/bhscore/internal/pipelinetest"
 )
@@ -75,4 +76,34 @@ func TestStreamedEncoding(t *testing.T) {
 		t.Errorf("streamed and in-memory accuracies differ by %g", maxMem)
 	}
 	t.Logf("max |streamed - reference| %.3g, |streamed - in memory| %.3g", maxRef, maxMem)
+}
+
+// TestRandomUnits decodes 10 random units per layer: the draw is written
+// as a bdpy feature-index file and every decoding accuracy has 10 units.
+func TestRandomUnits(t *testing.T) {
+	ctx := context.Background()
+	out := t.TempDir()
+	cfg := reducedConfig(t, out)
+	cfg.Encoding.Skip = true
+	cfg.Decoding.RandomUnits, cfg.Decoding.RandomSeed = 10, 3
+	if _, err := analysis.Run(ctx, cfg, &analysis.Options{DiscardModels: true, DiscardPredictions: true}); err != nil {
+		t.Fatal(err)
+	}
+	idx, err := features.ReadIndex(filepath.Join(out, "feature_index", "caffe", "TinyRev", "index_random10_seed3.mat"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree, _ := cfg.AccuracyTree(analysis.Decoding)
+	for _, layer := range []string{"stage1", "stage2"} {
+		if len(idx[layer]) != 10 {
+			t.Errorf("layer %s: %d units in the index", layer, len(idx[layer]))
+		}
+		a, err := imat.Read(filepath.Join(tree, "caffe/TinyRev", layer, "sub-01", "V1", "accuracy.mat"), "accuracy")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(a.Data) != 10 {
+			t.Errorf("layer %s: %d accuracies, want 10", layer, len(a.Data))
+		}
+	}
 }
