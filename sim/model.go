@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
+	"strconv"
 
+	"golang.org/x/sync/errgroup"
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/brainhierarchy/bhscore/hierarchy"
@@ -218,4 +221,56 @@ func (s *Study) idealScore(n *Net) float64 {
 		return 0
 	}
 	return rho
+}
+
+// FeatureColumns writes units [u0, u1) of layer li of network ni on the
+// images of split into dst, unit-major (dst[(u-u0)*images+i]), units
+// numbered in Fortran order of the layer's unit shape: the generator of
+// packed networks (Format Packed), which never holds a whole layer. Each
+// unit's parameters and noise come from generators seeded by the unit, so
+// the values do not depend on the blocks asked for. It follows the same
+// model as Features, from different random streams.
+func (s *Study) FeatureColumns(ni, li int, split string, u0, u1 int, dst []float32) error {
+	if ni < 0 || ni >= len(s.Nets) || li < 0 || li >= len(s.Nets[ni].Layers) {
+		return fmt.Errorf("sim: no layer %d of network %d", li, ni)
+	}
+	sp, z, err := s.split(split)
+	if err != nil {
+		return err
+	}
+	net, layer := &s.Nets[ni], s.Nets[ni].Layers[li]
+	if u0 < 0 || u1 > layer.Units() || u0 > u1 || len(dst) != (u1-u0)*len(sp.Stems) {
+		return fmt.Errorf("sim: layer %s: units [%d, %d) of %d into %d values", layer.Name, u0, u1, layer.Units(), len(dst))
+	}
+	p := s.Params
+	F := p.Depths * p.FactorsPerDepth
+	m := len(sp.Stems)
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	const chunk = 256
+	for c0 := u0; c0 < u1; c0 += chunk {
+		g.Go(func() error {
+			L := mat.NewDense(F, 1, nil)
+			for u := c0; u < min(c0+chunk, u1); u++ {
+				id := strconv.Itoa(u)
+				r := s.rng("unit", net.Name, layer.Name, id)
+				s.loadings(r, L, 0, layer.Centre+p.UnitJitter*r.NormFloat64(), p.LayerWidth)
+				off := uniform(r, p.UnitOffset[0], p.UnitOffset[1])
+				sc := uniform(r, p.UnitScale[0], p.UnitScale[1])
+				tau := uniform(r, p.UnitNoise[0], p.UnitNoise[1])
+				l := L.RawMatrix().Data
+				rn := s.rng("unit noise", net.Name, layer.Name, split, id)
+				out := dst[(u-u0)*m : (u-u0+1)*m]
+				for i := range m {
+					var sig float64
+					for f, v := range z[i*F : (i+1)*F] {
+						sig += v * l[f]
+					}
+					out[i] = float32(off + sc*(sig+tau*rn.NormFloat64()))
+				}
+			}
+			return nil
+		})
+	}
+	return g.Wait()
 }

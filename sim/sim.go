@@ -25,10 +25,18 @@ const (
 	// (150 synsets × 8) × 5 repetitions, 50 test images × 5, ~1,000 voxels
 	// per ROI, 1,000 units per layer, 8 layers.
 	Paper
+	// AlexNet is Paper's images, trials and voxels with one AlexNet-shaped
+	// network at full unit counts (conv1 96×55×55 = 290,400 units, conv2
+	// 256×27×27, conv3 and conv4 384×13×13, conv5 256×13×13, fc6 and fc7
+	// 4,096, fc8 1,000: 659,272 units), its features written to packed
+	// stores (features.PackColumns, 3.2 GB for the training images) and
+	// decoded from 1,000 random units per layer, as the paper does: the
+	// full-size analysis on one machine (all-unit encoding is streamed).
+	AlexNet
 )
 
 // Sizes lists the sizes in increasing order.
-var Sizes = []Size{Tiny, Default, Paper}
+var Sizes = []Size{Tiny, Default, Paper, AlexNet}
 
 func (s Size) String() string {
 	switch s {
@@ -38,18 +46,20 @@ func (s Size) String() string {
 		return "default"
 	case Paper:
 		return "paper"
+	case AlexNet:
+		return "alexnet"
 	}
 	return "Size(" + strconv.Itoa(int(s)) + ")"
 }
 
-// ParseSize parses "tiny", "default" or "paper".
+// ParseSize parses "tiny", "default", "paper" or "alexnet".
 func ParseSize(s string) (Size, error) {
 	for _, z := range Sizes {
 		if strings.EqualFold(s, z.String()) {
 			return z, nil
 		}
 	}
-	return 0, fmt.Errorf("sim: unknown size %q (want tiny, default or paper)", s)
+	return 0, fmt.Errorf("sim: unknown size %q (want tiny, default, paper or alexnet)", s)
 }
 
 // Names of the study's fixed parts, as the original data use them.
@@ -69,11 +79,17 @@ const (
 	V5 Format = iota
 	// V73 is MATLAB v7.3 / HDF5 (hdf5storage; the Caffe extractor).
 	V73
+	// Packed is a packed feature store per split (features.PackColumns),
+	// not one file per image.
+	Packed
 )
 
 func (f Format) String() string {
-	if f == V73 {
+	switch f {
+	case V73:
 		return "v7.3"
+	case Packed:
+		return "packed"
 	}
 	return "v5"
 }
@@ -88,6 +104,8 @@ func (f *Format) UnmarshalText(b []byte) error {
 		*f = V5
 	case "v7.3":
 		*f = V73
+	case "packed":
+		*f = Packed
 	default:
 		return fmt.Errorf("sim: unknown MAT format %q", b)
 	}
@@ -201,6 +219,7 @@ type sizeSpec struct {
 	factors                            int
 	hier, flat, rev                    int     // layers per network
 	nd                                 [][]int // N-d layer shapes (first layers)
+	alexnet                            bool    // one AlexNet-shaped network instead
 }
 
 var specs = map[Size]sizeSpec{
@@ -213,6 +232,21 @@ var specs = map[Size]sizeSpec{
 	Paper: {trainSynsets: 150, perSynset: 8, trainReps: 5, testImages: 50, testReps: 5, runLength: 55,
 		voxels: [2]int{900, 1100}, units: [2]int{1000, 1000}, factors: 6, hier: 8, flat: 8, rev: 8,
 		nd: [][]int{{1, 10, 10, 10}, {1, 40, 5, 5}}},
+	AlexNet: {trainSynsets: 150, perSynset: 8, trainReps: 5, testImages: 50, testReps: 5, runLength: 55,
+		voxels: [2]int{900, 1100}, factors: 6, alexnet: true},
+}
+
+// alexNet is the AlexNet-shaped network of size AlexNet: torchvision's
+// layer shapes, centres rising from 1 to 5.
+func alexNet() Net {
+	shapes := [][]int{{1, 96, 55, 55}, {1, 256, 27, 27}, {1, 384, 13, 13}, {1, 384, 13, 13}, {1, 256, 13, 13},
+		{1, 4096}, {1, 4096}, {1, 1000}}
+	names := []string{"conv1", "conv2", "conv3", "conv4", "conv5", "fc6", "fc7", "fc8"}
+	n := Net{Name: "AlexNet", Framework: "pytorch", Format: Packed}
+	for i, c := range linspace(1, 5, len(names)) {
+		n.Layers = append(n.Layers, Layer{Name: names[i], Shape: shapes[i], Centre: c})
+	}
+	return n
 }
 
 // DefaultParams returns the generative parameters used for every size.
@@ -322,6 +356,9 @@ func New(size Size, seed uint64) (*Study, error) {
 	flat := mk("FlatNet", "caffe", V73, flatC, "block", "fc", 1)
 	rev := mk("RevNet", "caffe", V73, linspace(5, 1, sp.rev), "stage", "head", 1)
 	s.Nets = []Net{hier, flat, rev}
+	if sp.alexnet {
+		s.Nets = []Net{alexNet()}
+	}
 	for i := range s.Nets {
 		s.Nets[i].Ideal = s.idealScore(&s.Nets[i])
 	}

@@ -44,6 +44,9 @@ func TestDesign(t *testing.T) {
 		if slices.Equal(numeric, s.Train.Stems) {
 			t.Errorf("%v: string order of stems equals numeric order", size)
 		}
+		if size == AlexNet {
+			continue // one packed network: TestAlexNetSize
+		}
 		if len(s.Subjects) != 3 || len(s.Nets) != 3 {
 			t.Fatalf("%v: %d subjects, %d nets", size, len(s.Subjects), len(s.Nets))
 		}
@@ -303,5 +306,40 @@ func TestStimulusValue(t *testing.T) {
 	}
 	if _, err := StimulusValue("cat.jpg"); err == nil {
 		t.Error("bad stem accepted")
+	}
+}
+
+func TestAlexNetSize(t *testing.T) {
+	s, err := New(AlexNet, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Nets) != 1 || s.Nets[0].Format != Packed || len(s.Train.Stems) != 1200 || s.Train.Reps != 5 {
+		t.Fatalf("design: %d nets, %d×%d training trials", len(s.Nets), len(s.Train.Stems), s.Train.Reps)
+	}
+	total := 0
+	for _, l := range s.Nets[0].Layers {
+		total += l.Units()
+	}
+	if got := s.Nets[0].Layers[0].Units(); got != 290400 || total != 659272 {
+		t.Errorf("conv1 %d units, network %d; want 290400 and 659272", got, total)
+	}
+	// Units do not depend on the blocks asked for.
+	m := len(s.Test.Stems)
+	all := make([]float32, 10*m)
+	if err := s.FeatureColumns(0, 0, TestSet, 100, 110, all); err != nil {
+		t.Fatal(err)
+	}
+	part := make([]float32, 3*m)
+	if err := s.FeatureColumns(0, 0, TestSet, 107, 110, part); err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range part {
+		if v != all[7*m+i] || math.IsNaN(float64(v)) {
+			t.Fatalf("value %d: %v, want %v", i, v, all[7*m+i])
+		}
+	}
+	if !strings.Contains(string(s.StudyYAML()), "random_units: 1000") {
+		t.Error("study.yaml does not decode 1,000 random units")
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sync/errgroup"
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/brainhierarchy/bhscore/features"
 	"github.com/brainhierarchy/bhscore/fmri"
 )
 
@@ -55,9 +56,43 @@ func FeaturePath(dir, split string, n *Net, layer, stem string) string {
 func (s *Study) Files() int {
 	n := 3 + len(s.Nets) + 2*len(s.Subjects) // settings, truth, study.yaml, configs, fMRI
 	for _, net := range s.Nets {
+		if net.Format == Packed {
+			n += 2 * (len(net.Layers) + 1) // layer files and manifest per split
+			continue
+		}
 		n += len(net.Layers) * (len(s.Train.Stems) + len(s.Test.Stems))
 	}
 	return n
+}
+
+// PackedDir returns the packed feature store of a Packed network for split
+// below a study directory.
+func PackedDir(dir, split string, n *Net) string {
+	return filepath.Join(dir, "features", split, n.Framework, n.Name)
+}
+
+// writePacked writes a Packed network's features of one split as a packed
+// store, one unit block at a time.
+func (s *Study) writePacked(ctx context.Context, dir string, ni int, split string, tick func(int)) error {
+	net := &s.Nets[ni]
+	sp, _, err := s.split(split)
+	if err != nil {
+		return err
+	}
+	var layers []features.ColumnLayer
+	for li, l := range net.Layers {
+		layers = append(layers, features.ColumnLayer{Name: l.Name, Shape: l.Shape[1:],
+			Fill: func(_ context.Context, u0, u1 int, dst []float32) error {
+				return s.FeatureColumns(ni, li, split, u0, u1, dst)
+			}})
+	}
+	err = features.PackColumns(ctx, PackedDir(dir, split, net), sp.Stems, layers, &features.PackOptions{
+		Progress: func(string, int, int, bool) { tick(1) }})
+	if err != nil {
+		return fmt.Errorf("sim: network %s: %w", net.Name, err)
+	}
+	tick(1)
+	return nil
 }
 
 // Write writes the whole study below dir (created if needed): settings,
@@ -107,6 +142,12 @@ func (s *Study) Write(ctx context.Context, dir string, o *WriteOptions) error {
 		}
 	}
 	for ni := range s.Nets {
+		if s.Nets[ni].Format == Packed {
+			for _, split := range []string{TrainSet, TestSet} {
+				g.Go(func() error { return s.writePacked(ctx, dir, ni, split, tick) })
+			}
+			continue
+		}
 		for li := range s.Nets[ni].Layers {
 			for _, split := range []string{TrainSet, TestSet} {
 				g.Go(func() error {
@@ -306,7 +347,7 @@ func (s *Study) SettingsJSON() []byte {
 // NFeat returns the n_feat the study's configs use: 50 for the small
 // sizes, the paper's 500 for Paper.
 func (s *Study) NFeat() int {
-	if s.Size == Paper {
+	if s.Size == Paper || s.Size == AlexNet {
 		return 500
 	}
 	return 50
@@ -364,7 +405,12 @@ func (s *Study) StudyYAML() []byte {
 		n := &s.Nets[i]
 		fmt.Fprintf(&b, "  - name: %s\n    dir: %s\n    layers: [%s]\n", n.Name, n.Dir(), joinNames(n.LayerNames()))
 	}
-	fmt.Fprintf(&b, "decoding:\n  alpha: 100\n  n_feat: %d\nencoding:\n  alpha: 100\n  n_feat: %d\n", s.NFeat(), s.NFeat())
+	fmt.Fprintf(&b, "decoding:\n  alpha: 100\n  n_feat: %d\n", s.NFeat())
+	if s.Size == AlexNet {
+		// The paper decodes 1,000 random units per layer.
+		b.WriteString("  random_units: 1000\n")
+	}
+	fmt.Fprintf(&b, "encoding:\n  alpha: 100\n  n_feat: %d\n", s.NFeat())
 	fmt.Fprintf(&b, "output: results\ntrain_set: %s\ntest_set: %s\n", TrainSet, TestSet)
 	return b.Bytes()
 }
