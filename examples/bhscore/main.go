@@ -64,7 +64,7 @@ func run(stdout, stderr io.Writer, args []string) int {
 	fs := flag.NewFlagSet("bhscore", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&f.workdir, "workdir", "", "directory for the simulated study and its results (default: a temporary directory, removed at exit)")
-	fs.StringVar(&f.size, "size", "default", "simulated study size: tiny, default or paper")
+	fs.StringVar(&f.size, "size", "default", "simulated study size: tiny, default, paper or alexnet (full-size AlexNet, packed features, streamed all-unit encoding)")
 	fs.Uint64Var(&f.seed, "seed", 1, "simulation seed")
 	fs.StringVar(&f.config, "config", "", "study config (Go-native YAML, or comma-separated original encoding configs)")
 	fs.StringVar(&f.base, "base", "", "directory relative config paths start from (default: the config's directory)")

@@ -27,7 +27,7 @@ func run(stdout, stderr io.Writer, args []string) int {
 	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	out := fs.String("out", "", "study directory to write (required)")
-	size := fs.String("size", "default", "study size: tiny, default or paper")
+	size := fs.String("size", "default", "study size: tiny, default, paper or alexnet")
 	seed := fs.Uint64("seed", 1, "random seed")
 	workers := fs.Int("workers", 0, "parallel writers (0: all cores)")
 	quiet := fs.Bool("q", false, "no progress bar")
