@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -42,11 +44,51 @@ type Config struct {
 	// (default ImageNetTraining and ImageNetTest).
 	TrainSet string `yaml:"train_set" json:"train_set"`
 	TestSet  string `yaml:"test_set" json:"test_set"`
+	// Trees place output trees individually; LoadConfig sets them from an
+	// original config's directory keys. Empty fields take the defaults
+	// below Output.
+	Trees Trees `yaml:"trees,omitempty" json:"trees,omitempty"`
 	// Memory is the memory budget of a worker process: a size ("8G",
 	// "512MiB") or a share of the machine ("60%"); empty means 3/4 of the
 	// machine's memory (cgroup limits respected). Options.Memory, the
 	// -memory flag, overrides it. See Options.Memory.
 	Memory string `yaml:"memory,omitempty" json:"memory,omitempty"`
+}
+
+// Trees are the roots of the output trees, each holding
+// <network dir>/<layer>/<subject>/<roi>/...; an empty field takes its
+// default below Output (in brackets). An original encoding config sets
+// them where BHscore's scripts and notebook write and read:
+//
+//	field               original config key              default
+//	FeatureDecoders     feature decoder dir              [feature_decoders/<train set>]
+//	DecodedFeatures     decoded feature dir              [decoded_features/<test set>]
+//	DecodingAccuracy    <data>/decoding_accuracy/<set>,  [decoding_accuracy/<test set>]
+//	                    next to decoded feature dir
+//	FeatureEncoders     feature encoder dir[/<analysis>] [feature_encoders/<train set>]
+//	EncodedFMRI         encoded brain dir[/<analysis>]/  [encoded_fmri/<test set>/encoded_brain]
+//	                    encoded_brain
+//	EncodingAccuracy    <data>/encoding_accuracy/<set>,  [encoding_accuracy/<test set>]
+//	                    next to encoded brain dir
+//	ProfileCorrelation  encoded brain dir[/<analysis>]/  [none]
+//	                    profile_correlation
+//
+// ProfileCorrelation, when set, receives a second copy of every encoding
+// accuracy file, where featenc_fastl2lir_predict.py writes them; the
+// notebook and ScoreTrees read EncodingAccuracy.
+type Trees struct {
+	FeatureDecoders    string `yaml:"feature_decoders,omitempty" json:"feature_decoders,omitempty"`
+	DecodedFeatures    string `yaml:"decoded_features,omitempty" json:"decoded_features,omitempty"`
+	DecodingAccuracy   string `yaml:"decoding_accuracy,omitempty" json:"decoding_accuracy,omitempty"`
+	FeatureEncoders    string `yaml:"feature_encoders,omitempty" json:"feature_encoders,omitempty"`
+	EncodedFMRI        string `yaml:"encoded_fmri,omitempty" json:"encoded_fmri,omitempty"`
+	EncodingAccuracy   string `yaml:"encoding_accuracy,omitempty" json:"encoding_accuracy,omitempty"`
+	ProfileCorrelation string `yaml:"profile_correlation,omitempty" json:"profile_correlation,omitempty"`
+}
+
+// all returns pointers to every field, for resolving paths.
+func (t *Trees) all() []*string {
+	return []*string{&t.FeatureDecoders, &t.DecodedFeatures, &t.DecodingAccuracy, &t.FeatureEncoders, &t.EncodedFMRI, &t.EncodingAccuracy, &t.ProfileCorrelation}
 }
 
 // SubjectConfig names a subject's BData files.
@@ -126,6 +168,9 @@ func LoadConfig(base string, paths ...string) (*Config, error) {
 		}
 		c, err := ParseConfig(raw)
 		if err != nil {
+			if ye := yamlError(p, raw, err); ye != nil {
+				return nil, fmt.Errorf("analysis: config %w", ye)
+			}
 			return nil, fmt.Errorf("analysis: config %s: %w", p, err)
 		}
 		if cfg == nil {
@@ -199,10 +244,12 @@ type original struct {
 	UnitNum       map[string]int `yaml:"layers unit num"`
 	EncoderDir    string         `yaml:"feature encoder dir"`
 	EncodedDir    string         `yaml:"encoded brain dir"`
+	DecoderDir    string         `yaml:"feature decoder dir"`
+	DecodedDir    string         `yaml:"decoded feature dir"`
 	Alpha         *float64       `yaml:"encoding alpha"`
 	FeatureIndex  string         `yaml:"feature index file"`
 	AnalysisName  string         `yaml:"analysis name"`
-	AnalysisName2 string         `yaml:"analysis_name"`
+	AnalysisName2 *string        `yaml:"analysis_name"`
 }
 
 // canonicalROIs is the hierarchical order of the paper's ROIs; the original
@@ -268,11 +315,55 @@ func parseOriginal(raw []byte) (*Config, error) {
 	c.Decoding.Alpha = o.Alpha
 	// The decoding scripts hard-code 500 voxels; the original configs say
 	// nothing about decoding, so it keeps the default.
-	// The encoders' root sits next to the other results: use its parent.
-	if o.EncoderDir != "" {
-		c.Output = filepath.Dir(filepath.Clean(o.EncoderDir))
+	if err := o.trees(c); err != nil {
+		return nil, err
 	}
 	return c, nil
+}
+
+// trees places the output trees where BHscore's scripts put them
+// (Trees). The scripts test for the key "analysis_name" but read
+// "analysis name": the analysis subdirectory is used only when both are
+// present, and "analysis_name" alone fails there (KeyError) as here.
+func (o *original) trees(c *Config) error {
+	analysis := ""
+	if o.AnalysisName2 != nil {
+		if o.AnalysisName == "" {
+			return errors.New(`original config: "analysis_name" is set but "analysis name" is not; the original scripts read "analysis name" (and use it only when "analysis_name" is present)`)
+		}
+		if err := pathElem("analysis name", o.AnalysisName); err != nil {
+			return err
+		}
+		analysis = o.AnalysisName
+	}
+	// sibling returns <data>/<top>/<set> for dir = <data>/<kind>/<set>: the
+	// tree the scripts and notebook keep next to dir.
+	sibling := func(dir, top string) string {
+		d := filepath.Clean(dir)
+		return filepath.Join(filepath.Dir(filepath.Dir(d)), top, filepath.Base(d))
+	}
+	t := &c.Trees
+	if o.EncoderDir != "" {
+		t.FeatureEncoders = filepath.Join(o.EncoderDir, analysis)
+		c.TrainSet = filepath.Base(filepath.Clean(o.EncoderDir))
+		// The results root (settings.json, reports, job state) is the
+		// data directory holding the trees.
+		c.Output = filepath.Dir(filepath.Dir(filepath.Clean(o.EncoderDir)))
+	}
+	if o.EncodedDir != "" {
+		t.EncodedFMRI = filepath.Join(o.EncodedDir, analysis, "encoded_brain")
+		t.ProfileCorrelation = filepath.Join(o.EncodedDir, analysis, "profile_correlation")
+		t.EncodingAccuracy = sibling(o.EncodedDir, "encoding_accuracy")
+		c.TestSet = filepath.Base(filepath.Clean(o.EncodedDir))
+	}
+	if o.DecoderDir != "" {
+		t.FeatureDecoders = o.DecoderDir
+	}
+	if o.DecodedDir != "" {
+		t.DecodedFeatures = o.DecodedDir
+		t.DecodingAccuracy = sibling(o.DecodedDir, "decoding_accuracy")
+	}
+	return nil
 }
 
 // subjectFiles reads "sub: [file]" mappings in file order.
@@ -325,6 +416,9 @@ func (c *Config) merge(o *Config) error {
 	if !slices.Equal(c.ROIs, o.ROIs) {
 		return errors.New("rois differ from the first config")
 	}
+	if c.Trees != o.Trees || c.Output != o.Output {
+		return errors.New("output directories (feature encoder dir, encoded brain dir, feature decoder dir, decoded feature dir, analysis name) differ from the first config")
+	}
 	for _, n := range o.Networks {
 		for _, m := range c.Networks {
 			if m.Name == n.Name {
@@ -356,6 +450,9 @@ func (c *Config) resolve(base string) {
 	c.TrainFeatures = abs(c.TrainFeatures)
 	c.TestFeatures = abs(c.TestFeatures)
 	c.Output = abs(c.Output)
+	for _, p := range c.Trees.all() {
+		*p = abs(*p)
+	}
 }
 
 // Validate checks that the config names everything a study needs and that
@@ -435,3 +532,41 @@ func pathElem(what, s string) error {
 	}
 	return nil
 }
+
+// yamlError returns an error naming file:line for a YAML syntax error in
+// raw, nil when err is not one. For the defect of 29 of the 30 published
+// BHscore encoding configs (a mapping value written unindented on the line
+// below its key: "network:\ncaffe/AlexNet" at line 44) it says how to fix
+// it.
+func yamlError(file string, raw []byte, err error) error {
+	m := yamlLine.FindStringSubmatch(err.Error())
+	if m == nil {
+		return nil
+	}
+	n, _ := strconv.Atoi(m[1])
+	msg := strings.TrimSpace(strings.TrimPrefix(err.Error(), m[0]))
+	lines := strings.Split(string(raw), "\n")
+	// The scanner reports the line of the simple key it gave up on; look
+	// there and just above for "key:" followed by an unindented bare value.
+	for l := min(n, len(lines)); l >= max(2, n-2); l-- {
+		v := strings.TrimRight(lines[l-1], "\r")
+		if v == "" || v[0] == ' ' || v[0] == '\t' || v[0] == '#' || strings.Contains(v, ":") {
+			continue
+		}
+		k := l - 1
+		for k >= 1 && strings.TrimSpace(lines[k-1]) == "" {
+			k--
+		}
+		if k < 1 {
+			break
+		}
+		key := strings.TrimRight(lines[k-1], " \r")
+		if key != "" && key[0] != ' ' && strings.HasSuffix(key, ":") {
+			return fmt.Errorf("%s:%d: not valid YAML (%s): the value %q of %q (line %d) is not indented; indent it under its key (%q) or put it on the key's line (%q). PyYAML rejects this file too; 29 of the 30 published BHscore encoding configs have this defect",
+				file, l, msg, v, key, k, "  "+v, key+" "+v)
+		}
+	}
+	return fmt.Errorf("%s:%d: not valid YAML: %s", file, n, msg)
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+):`)

@@ -103,8 +103,10 @@ type Summary struct {
 func (c *Config) AccuracyTree(d Direction) (string, error) {
 	p := layout.Job{Root: c.Output, TestSet: c.TestSet}
 	if d == Decoding {
+		p.Accuracies = c.Trees.DecodingAccuracy
 		return decode.Paths(p).AccuracyTree()
 	}
+	p.Accuracies = c.Trees.EncodingAccuracy
 	return encode.Paths(p).AccuracyTree()
 }
 
@@ -354,6 +356,7 @@ func (r *runner) read(ctx context.Context, j *Job) (*inputs, error) {
 // paths are where one job's outputs go.
 type paths struct {
 	model, preds, accuracy string
+	accCopy                string // a second accuracy file ("": none)
 	id                     string // the computation id in info.yaml
 }
 
@@ -362,19 +365,23 @@ func (r *runner) paths(j *Job) (paths, error) {
 		Network: j.net.Dir, Layer: j.Layer, Subject: j.Subject, ROI: j.ROI}
 	var (
 		out  paths
-		errs [3]error
+		errs [4]error
 	)
+	t := r.cfg.Trees
 	if j.Direction == Decoding {
+		p.Models, p.Predictions, p.Accuracies = t.FeatureDecoders, t.DecodedFeatures, t.DecodingAccuracy
 		d := decode.Paths(p)
 		out.model, errs[0] = d.Model()
 		out.preds, errs[1] = d.Decoded()
 		out.accuracy, errs[2] = d.Accuracy()
 		out.id = d.ID()
 	} else {
+		p.Models, p.Predictions, p.Accuracies, p.Copies = t.FeatureEncoders, t.EncodedFMRI, t.EncodingAccuracy, t.ProfileCorrelation
 		e := encode.Paths(p)
 		out.model, errs[0] = e.Model()
 		out.preds, errs[1] = e.Encoded()
 		out.accuracy, errs[2] = e.Accuracy()
+		out.accCopy, errs[3] = e.ProfileCorrelation()
 		out.id = e.ID()
 	}
 	return out, errors.Join(errs[:]...)
@@ -404,7 +411,10 @@ func (r *runner) run(ctx context.Context, j *Job) (err error) {
 	}
 	// The outputs are made durable once, all together, before the job's
 	// done marker (internal/jobs), not file by file as they are written.
-	for _, path := range []string{p.model, p.preds, p.accuracy} {
+	for _, path := range []string{p.model, p.preds, p.accuracy, p.accCopy} {
+		if path == "" {
+			continue
+		}
 		restore, err := atomicfile.DeferSync(path)
 		if err != nil {
 			return err
@@ -453,7 +463,15 @@ func (r *runner) run(ctx context.Context, j *Job) (err error) {
 	if err := res.SaveAccuracy(p.accuracy); err != nil {
 		return err
 	}
-	j.outputs = append(outs, p.accuracy)
+	outs = append(outs, p.accuracy)
+	if p.accCopy != "" {
+		atomicfile.RemoveTemps(filepath.Dir(p.accCopy), 0)
+		if err := res.SaveAccuracy(p.accCopy); err != nil {
+			return err
+		}
+		outs = append(outs, p.accCopy)
+	}
+	j.outputs = outs
 	return nil
 }
 

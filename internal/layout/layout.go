@@ -2,30 +2,45 @@ package layout
 
 import (
 	"path"
+	"path/filepath"
 	"strings"
 
 	"github.com/brainhierarchy/bhscore/internal/atomicfile"
 )
 
-// Job names one job's outputs under Root. Network is the network's
-// directory (e.g. "caffe/AlexNet"); every other name is one path element.
+// Job names one job's outputs. Network is the network's directory (e.g.
+// "caffe/AlexNet"); every other name is one path element.
+//
+// Each of a job's trees (models, predictions, accuracies) holds
+// <network>/<layer>/<subject>/<roi>/...; its root is the override field
+// when set (the directory keys of an original config), else a default
+// below Root such as Root/feature_decoders/<TrainSet>.
 type Job struct {
 	Root                         string
 	TrainSet, TestSet            string
 	Network, Layer, Subject, ROI string
+	// Models, Predictions and Accuracies override the roots of the
+	// model, prediction and accuracy trees.
+	Models, Predictions, Accuracies string
+	// Copies, when set, is the root of a second accuracy tree written
+	// alongside the first (the original encoding predict script's
+	// profile_correlation/).
+	Copies string
 }
 
-// Join returns Root/<top>/<set>/<Network>/<Layer>/<Subject>/<ROI>/<tail...>,
+// TreeOr returns override (cleaned) when it is set, else Root/<elems...>
 // joined with atomicfile.SafeJoin so that no name can escape Root.
-func (j Job) Join(top, set string, tail ...string) (string, error) {
-	el := append([]string{top, set}, jobElems(j.Network, j.Layer, j.Subject, j.ROI)...)
-	return atomicfile.SafeJoin(j.Root, append(el, tail...)...)
+func (j Job) TreeOr(override string, elems ...string) (string, error) {
+	if override != "" {
+		return filepath.Clean(override), nil
+	}
+	return atomicfile.SafeJoin(j.Root, elems...)
 }
 
-// Tree returns Root/<top>/<TestSet>, the root of an accuracy tree such as
-// decoding_accuracy/ImageNetTest (the Root of a bhscore.AccuracyTree).
-func (j Job) Tree(top string) (string, error) {
-	return atomicfile.SafeJoin(j.Root, top, j.TestSet)
+// In returns tree/<Network>/<Layer>/<Subject>/<ROI>/<tail...>, joined with
+// atomicfile.SafeJoin so that no name can escape tree.
+func (j Job) In(tree string, tail ...string) (string, error) {
+	return atomicfile.SafeJoin(tree, append(jobElems(j.Network, j.Layer, j.Subject, j.ROI), tail...)...)
 }
 
 // Accuracy returns the accuracy file of one job below an accuracy tree:
