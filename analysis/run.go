@@ -83,6 +83,10 @@ type Options struct {
 	// the encoders of all the layer's subjects and ROIs in one pass over
 	// its units within the share, or fails at once saying why.
 	Memory int64
+	// Unless the GOMEMLIMIT environment variable sets one, Run sets the Go
+	// runtime's soft memory limit to the budget while it runs, so that the
+	// garbage collector keeps the process within it.
+	//
 	// Stream overrides when encoding layers are streamed (default
 	// StreamAuto, by the memory estimate).
 	Stream StreamMode
@@ -140,6 +144,7 @@ func Run(ctx context.Context, cfg *Config, opts *Options) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer limitHeap(budget)()
 	r := &runner{cfg: cfg, opts: opts, solver: solver, njobs: njobs, state: state, budget: budget, cacheBudget: cacheBudget}
 	r.inputs = &jobs.Cache[inputKey, any]{Budget: cacheBudget, Load: r.load}
 	for _, j := range jobs.Shard(opts.Shard).Select(list) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 
 	"github.com/brainhierarchy/bhscore/encode"
 	"github.com/brainhierarchy/bhscore/features"
@@ -42,6 +43,17 @@ func budgets(cfg *Config, opts *Options) (total, cache int64, err error) {
 		cache = min(jobs.DefaultCacheBytes, total/4)
 	}
 	return total, cache, nil
+}
+
+// limitHeap sets the runtime's soft memory limit to budget bytes unless
+// GOMEMLIMIT sets one, and returns the function restoring the previous
+// limit.
+func limitHeap(budget int64) func() {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return func() {}
+	}
+	old := debug.SetMemoryLimit(budget)
+	return func() { debug.SetMemoryLimit(old) }
 }
 
 // layerKey names a network's layer.
