@@ -1,9 +1,7 @@
 package fastl2lir
 
 import (
-	"context"
 	"fmt"
-	"runtime"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -29,17 +27,8 @@ func (m *Model) PredictTo(dst *mat.Dense, x mat.Matrix) error {
 	for i := range n {
 		copy(dr.Data[i*dr.Stride:i*dr.Stride+q], m.B)
 	}
-	// Blocks of targets on all cores (OpenBLAS runs single-threaded); the
-	// split depends only on q, so results do not depend on the core count.
-	ts := tiles(1, q, tileSize, false)
-	if float64(n)*float64(p)*float64(q) < 1<<24 {
-		ts = []tile{{0, 1, 0, q}}
-	}
-	return forEach(context.Background(), runtime.GOMAXPROCS(0), len(ts), func(t int) error {
-		j0, j1 := ts[t].j0, ts[t].j1
-		linalg.Gemm(false, false, n, j1-j0, p, 1, xr.Data, xr.Stride, wr.Data[j0:], wr.Stride, 1, dr.Data[j0:], dr.Stride)
-		return nil
-	})
+	linalg.Gemm(false, false, n, q, p, 1, xr.Data, xr.Stride, wr.Data, wr.Stride, 1, dr.Data, dr.Stride)
+	return nil
 }
 
 // dense returns a as a *mat.Dense, copying only when a is another type.
