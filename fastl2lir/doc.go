@@ -17,9 +17,10 @@
 //
 // Beyond the reference: the per-target solves run on all cores (Workers;
 // results are bitwise identical for any worker count), the sub-systems are
-// solved by Cholesky (with OpenBLAS: float32 factorisation refined to
-// float64 accuracy as LAPACK's dsposv does, falling back to a float64
-// Cholesky), top-k uses a streaming selection, and the correlations and
+// gathered in ascending index order from the upper triangle of the Gram
+// matrix and solved by Cholesky (an AVX-512 kernel where the CPU has it;
+// with OpenBLAS: float32 factorisation refined to float64 accuracy as
+// LAPACK's dsposv does, falling back to a float64 Cholesky), top-k uses a streaming selection, and the correlations and
 // right-hand sides come from one pass of a GEMM over blocks of input
 // columns, so the p×q correlation matrix is never stored. When the (p+1)²
 // Gram matrix would be large (e.g. encoding from a whole DNN layer, p =
