@@ -117,6 +117,11 @@ func Pack(ctx context.Context, src Store, dir string, opts *PackOptions) error {
 	if o.Version == packVersion {
 		version = packVersion
 	}
+	return writeManifest(dir, version, layers, labels)
+}
+
+// writeManifest writes a store's manifest, last, atomically.
+func writeManifest(dir string, version int, layers, labels []string) error {
 	m, err := json.MarshalIndent(manifest{Format: manifestFormat, Version: version, Layers: layers, Labels: labels}, "", " ")
 	if err != nil {
 		return err

@@ -3,10 +3,8 @@ package features
 import (
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"os"
 	"path/filepath"
 	"slices"
@@ -80,15 +78,7 @@ func PackColumns(ctx context.Context, dir string, labels []string, layers []Colu
 			o.Progress(l.Name, k+1, len(layers), skip)
 		}
 	}
-	m, err := json.MarshalIndent(manifest{Format: manifestFormat, Version: packVersion2, Layers: names, Labels: labels}, "", " ")
-	if err != nil {
-		return err
-	}
-	path := filepath.Join(dir, manifestName)
-	if err := atomicfile.WriteBytes(path, append(m, '\n')); err != nil {
-		return &Error{File: path, Err: err}
-	}
-	return nil
+	return writeManifest(dir, packVersion2, names, labels)
 }
 
 // writeColumns writes one layer: a placeholder header (its size is known
@@ -152,22 +142,14 @@ func writeColumns(ctx context.Context, path string, l ColumnLayer, labels []stri
 					t[(r-r0)*w+j] = block[j*rows+r]
 				}
 			}
-			raw := float32Bytes(t)
-			bound := lz4.CompressBlockBound(len(raw))
-			dst = slices.Grow(dst[:0], bound)[:bound]
-			n, err := comp.CompressBlock(raw, dst)
-			stored, codec := raw, byte(codecRaw)
-			if err == nil && n > 0 && n < len(raw) {
-				stored, codec = dst[:n], codecLZ4
-			}
+			var stored []byte
+			var codec byte
+			stored, codec, dst = compressBlock(&comp, float32Bytes(t), dst)
 			if _, err := out.Write(stored); err != nil {
 				return err
 			}
 			k := (b*ng + g) * blockEntry
-			binary.LittleEndian.PutUint64(e[k:], uint64(off))
-			binary.LittleEndian.PutUint32(e[k+8:], uint32(len(stored)))
-			e[k+12] = codec
-			binary.LittleEndian.PutUint32(e[k+13:], crc32.Checksum(stored, castagnoli))
+			appendEntry(e[k:k], off, stored, codec)
 			off += int64(len(stored))
 		}
 	}

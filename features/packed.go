@@ -378,67 +378,48 @@ func encodeLayer(l *Layer, blockBytes int) ([]byte, error) {
 	var comp lz4.Compressor
 	for k := range blocks {
 		r0, r1 := k*rpb, min((k+1)*rpb, l.Rows())
-		src := raw[r0*units*4 : r1*units*4]
-		dst := make([]byte, lz4.CompressBlockBound(len(src)))
-		n, err := comp.CompressBlock(src, dst)
-		if err != nil || n == 0 || n >= len(src) {
-			blocks[k] = blk{src, codecRaw}
-		} else {
-			blocks[k] = blk{dst[:n], codecLZ4}
-		}
+		b, codec, _ := compressBlock(&comp, raw[r0*units*4:r1*units*4], nil)
+		blocks[k] = blk{slices.Clone(b), codec}
 	}
 
-	var h []byte
-	putU32 := func(v uint32) { h = binary.LittleEndian.AppendUint32(h, v) }
-	putU64 := func(v uint64) { h = binary.LittleEndian.AppendUint64(h, v) }
-	putStr := func(s string) { putU32(uint32(len(s))); h = append(h, s...) }
-	putDims := func(d []int) {
-		putU32(uint32(len(d)))
-		for _, v := range d {
-			putU64(uint64(v))
-		}
-	}
-	src := l.SourceShape
-	if src == nil {
-		src = l.Shape
-	}
-	putStr(l.Name)
-	putDims(l.Shape)
-	putDims(src)
-	putU64(uint64(len(l.Index)))
-	for _, v := range l.Index {
-		putU64(uint64(v))
-	}
-	putU64(uint64(l.Rows()))
-	for _, s := range l.Labels {
-		putStr(s)
-	}
-	putU32(uint32(rpb))
-	putU64(uint64(nb))
+	h := encodeMeta(metaOf(l, l.Labels, C))
+	h = binary.LittleEndian.AppendUint32(h, uint32(rpb))
+	h = binary.LittleEndian.AppendUint64(h, uint64(nb))
 	off := int64(prefixLen + len(h) + nb*blockEntry)
 	total := off
 	for _, b := range blocks {
 		total += int64(len(b.b))
 	}
 	for _, b := range blocks {
-		putU64(uint64(off))
-		putU32(uint32(len(b.b)))
-		h = append(h, b.codec)
-		putU32(crc32.Checksum(b.b, castagnoli))
+		h = appendEntry(h, off, b.b, b.codec)
 		off += int64(len(b.b))
 	}
-
-	out := make([]byte, prefixLen, total)
-	copy(out, packMagic)
-	binary.LittleEndian.PutUint32(out[8:], packVersion)
-	binary.LittleEndian.PutUint64(out[16:], uint64(len(h)))
-	binary.LittleEndian.PutUint32(out[24:], crc32.Checksum(h, castagnoli))
-	binary.LittleEndian.PutUint32(out[28:], crc32.Checksum(out[:28], castagnoli))
-	out = append(out, h...)
+	out := make([]byte, 0, total)
+	out = append(append(out, prefixBytes(packVersion, h)...), h...)
 	for _, b := range blocks {
 		out = append(out, b.b...)
 	}
 	return out, nil
+}
+
+// compressBlock returns the stored form of raw: one LZ4 block in dst
+// (grown as needed, returned for reuse) when that is smaller, else raw.
+func compressBlock(comp *lz4.Compressor, raw, dst []byte) (stored []byte, codec byte, buf []byte) {
+	bound := lz4.CompressBlockBound(len(raw))
+	dst = slices.Grow(dst[:0], bound)[:bound]
+	n, err := comp.CompressBlock(raw, dst)
+	if err == nil && n > 0 && n < len(raw) {
+		return dst[:n], codecLZ4, dst
+	}
+	return raw, codecRaw, dst
+}
+
+// appendEntry appends a block table entry for stored bytes at offset off.
+func appendEntry(h []byte, off int64, stored []byte, codec byte) []byte {
+	h = binary.LittleEndian.AppendUint64(h, uint64(off))
+	h = binary.LittleEndian.AppendUint32(h, uint32(len(stored)))
+	h = append(h, codec)
+	return binary.LittleEndian.AppendUint32(h, crc32.Checksum(stored, castagnoli))
 }
 
 // decodeLayer parses and fully validates a packed layer file held in

@@ -320,13 +320,9 @@ func writeLayer2(ctx context.Context, read rowsFunc, m layerMeta, tl tiling, pat
 					out[j] = src[pos[u0+j]]
 				}
 			}
-			raw := float32Bytes(t)
-			dst = slices.Grow(dst[:0], lz4.CompressBlockBound(len(raw)))[:lz4.CompressBlockBound(len(raw))]
-			n, err := comp.CompressBlock(raw, dst)
-			stored, codec := raw, byte(codecRaw)
-			if err == nil && n > 0 && n < len(raw) {
-				stored, codec = dst[:n], codecLZ4
-			}
+			var stored []byte
+			var codec byte
+			stored, codec, dst = compressBlock(&comp, float32Bytes(t), dst)
 			if _, err := tmp.Write(stored); err != nil {
 				return err
 			}
@@ -345,7 +341,7 @@ func writeLayer2(ctx context.Context, read rowsFunc, m layerMeta, tl tiling, pat
 		h = binary.LittleEndian.AppendUint64(h, uint64(o))
 		h = binary.LittleEndian.AppendUint32(h, uint32(lc.stored))
 		h = append(h, lc.codec)
-		h = binary.LittleEndian.AppendUint32(h, lc.crc)
+		h = binary.LittleEndian.AppendUint32(h, lc.crc) // the stored bytes are in tmp
 		o += int64(lc.stored)
 	}
 	out, err := atomicfile.Create(path)
