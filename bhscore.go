@@ -59,23 +59,38 @@ import (
 	"github.com/brainhierarchy/bhscore/report"
 )
 
-// ErrIncomplete is returned (wrapped) by Run when this worker's shard is
-// done but other jobs of the study are not (other shards still running, or
-// failed): the study is scored by whichever worker finishes last, or by
-// ScoreTrees.
+// ErrIncomplete is returned (wrapped) by Run when jobs of the study are not
+// done: other shards still running or failed (the study is scored by
+// whichever worker finishes last, or by ScoreTrees), or this run's jobs held
+// by other workers (the error then also matches analysis.ErrHeld and names
+// each lock).
 var ErrIncomplete = errors.New("bhscore: study incomplete")
 
 // Run runs the analyses of a study (analysis.Run with ao) and, when every
 // job of the whole study is done, writes the study's Design to
 // <output>/settings.json and scores its accuracy trees (ScoreTrees with so).
-// When other shards' jobs remain it returns an error wrapping ErrIncomplete.
+// The config and the scoring options are validated before any job runs; the
+// output directory is claimed for cfg's configuration (analysis.Claim) from
+// the first job to the report. When jobs remain it returns an error
+// wrapping ErrIncomplete.
 func Run(ctx context.Context, cfg *analysis.Config, ao *analysis.Options, so *ScoreOptions) (*report.Report, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("bhscore: config: %w", err)
+	}
+	if err := so.Validate(); err != nil {
+		return nil, fmt.Errorf("bhscore: scoring options: %w", err)
+	}
+	release, err := analysis.Claim(ctx, cfg, ao)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	sum, err := analysis.Run(ctx, cfg, ao)
 	if err != nil {
 		return nil, err
 	}
 	if sum.Remaining > 0 {
-		return nil, fmt.Errorf("%w: %d of %d jobs not done", ErrIncomplete, sum.Remaining, len(cfg.Jobs()))
+		return nil, incomplete(cfg, ao, sum)
 	}
 	d := DesignOf(cfg)
 	if err := d.Save(filepath.Join(cfg.Output, "settings.json")); err != nil {
@@ -94,7 +109,38 @@ func Run(ctx context.Context, cfg *analysis.Config, ao *analysis.Options, so *Sc
 	if err != nil {
 		return nil, err
 	}
-	return ScoreTrees(ctx, d, roots[0], roots[1], so)
+	rep, err := ScoreTrees(ctx, d, roots[0], roots[1], so)
+	if err != nil {
+		return nil, err
+	}
+	recs, err := analysis.Records(cfg, ao)
+	if err != nil {
+		return nil, fmt.Errorf("bhscore: provenance: %w", err)
+	}
+	for i := range rep.DNNs {
+		if r := recs[rep.DNNs[i].Name]; r != nil {
+			rep.DNNs[i].Provenance = &report.NetworkProvenance{Fingerprint: r.Fingerprint, Params: r.Params, Inputs: r.Inputs}
+		}
+	}
+	return rep, nil
+}
+
+// incomplete describes why a run cannot score its study yet.
+func incomplete(cfg *analysis.Config, ao *analysis.Options, sum *analysis.Summary) error {
+	n := len(cfg.Jobs())
+	whole := ao == nil || ao.Shard == (analysis.Shard{}) || ao.Shard == (analysis.Shard{Index: 0, Count: 1})
+	if sum.Held != nil {
+		scope := "study"
+		if !whole {
+			scope = fmt.Sprintf("shard %d/%d", ao.Shard.Index, ao.Shard.Count)
+		}
+		return fmt.Errorf("%w: %s incomplete: %d jobs held by others (%d of the study's %d jobs not done): %w",
+			ErrIncomplete, scope, sum.Locked, sum.Remaining, n, sum.Held)
+	}
+	if whole {
+		return fmt.Errorf("%w: %d of %d jobs not done (other workers held them and left them unfinished): run again", ErrIncomplete, sum.Remaining, n)
+	}
+	return fmt.Errorf("%w: this shard (%d/%d) is done; %d of the study's %d jobs are not (other shards)", ErrIncomplete, ao.Shard.Index, ao.Shard.Count, sum.Remaining, n)
 }
 
 // textbookNTest returns so with Settings.NTest set to the study's number

@@ -1,13 +1,16 @@
 package bhscore
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 
 	"github.com/brainhierarchy/bhscore/hierarchy"
 	"github.com/brainhierarchy/bhscore/internal/layout"
 	"github.com/brainhierarchy/bhscore/internal/mat"
+	"github.com/brainhierarchy/bhscore/provenance"
 	"github.com/brainhierarchy/bhscore/report"
 )
 
@@ -73,6 +76,50 @@ type ScoreOptions struct {
 	ResampleSeed uint64
 }
 
+// Validate reports whether o can be used (hierarchy.Settings.Validate,
+// hierarchy.Selection.Validate), so that bad options are refused before the
+// analyses that precede scoring; nil is valid.
+func (o *ScoreOptions) Validate() error {
+	if o == nil {
+		return nil
+	}
+	if err := o.Settings.Validate(); err != nil {
+		return err
+	}
+	return o.Selection.Validate()
+}
+
+// Params returns the scoring options as applied (defaults filled in), for
+// a report's provenance.
+func (o *ScoreOptions) Params() []provenance.Param {
+	var st hierarchy.Settings
+	var sel hierarchy.Selection
+	perSubject := false
+	if o != nil {
+		if o.Settings != nil {
+			st = *o.Settings
+		}
+		if o.Selection != nil {
+			sel = *o.Selection
+		}
+		perSubject = o.PerSubject
+	}
+	fp := &provenance.Fingerprint{}
+	fp.Set("p-value threshold", provenance.Float(cmp.Or(st.PValue, hierarchy.DefaultPValue)))
+	fp.Set("test images", provenance.Int(cmp.Or(st.NTest, hierarchy.DefaultNTest)))
+	fp.Set("t statistic", st.T.String())
+	fp.Set("layer selection", sel.Method.String())
+	fp.Set("layers per selection", provenance.Int(cmp.Or(sel.NLayers, hierarchy.DefaultNLayers)))
+	if sel.Method != hierarchy.Exact {
+		fp.Set("selection repeats", provenance.Int(cmp.Or(sel.Repeats, hierarchy.DefaultRepeats)))
+	}
+	if sel.Method == hierarchy.Numpy && sel.RNG == nil {
+		fp.Set("numpy seed", provenance.Int(int(sel.Seed)))
+	}
+	fp.Set("per subject", strconv.FormatBool(perSubject))
+	return fp.Params
+}
+
 // ScoreTrees scores every network of s from decoding and encoding accuracy
 // trees (either root may be "" to skip that direction) and ranks them.
 func ScoreTrees(ctx context.Context, s *Design, decodingRoot, encodingRoot string, o *ScoreOptions) (*report.Report, error) {
@@ -134,6 +181,7 @@ func ScoreTrees(ctx context.Context, s *Design, decodingRoot, encodingRoot strin
 		}
 	}
 	rep := report.New(dnns)
+	rep.Provenance = &report.Provenance{Version: provenance.Version(), Scoring: o.Params()}
 	if o.Uncertainty != nil {
 		if err := addUncertainty(ctx, rep, nets, o); err != nil {
 			return nil, err

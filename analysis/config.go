@@ -3,6 +3,7 @@ package analysis
 import (
 	"errors"
 	"fmt"
+	"math"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -11,6 +12,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/brainhierarchy/bhscore/bdmodel"
 	"github.com/brainhierarchy/bhscore/internal/fsx"
 )
 
@@ -53,6 +55,13 @@ type Config struct {
 	// machine's memory (cgroup limits respected). Options.Memory, the
 	// -memory flag, overrides it. See Options.Memory.
 	Memory string `yaml:"memory,omitempty" json:"memory,omitempty"`
+	// NonFinite says what a job does with NaN or infinite values in the
+	// fMRI trials or features it uses: "error" (the default: the job fails
+	// naming the file, ROI, trial and voxel, or layer, image and unit) or
+	// "propagate" (keep them, as the original scripts do, for bit-parity
+	// on such files: they turn the ROI's models into NaN, and scoring
+	// counts NaN accuracies as 0).
+	NonFinite string `yaml:"non_finite,omitempty" json:"non_finite,omitempty"`
 }
 
 // Trees are the roots of the output trees, each holding
@@ -455,9 +464,23 @@ func (c *Config) resolve(base string) {
 	}
 }
 
-// Validate checks that the config names everything a study needs and that
-// names are safe to use as path elements.
+// ErrInvalid is wrapped by the errors of Validate (and so of LoadConfig and
+// Run for an invalid config): the config itself is wrong, a usage error.
+var ErrInvalid = errors.New("invalid config")
+
+// Validate checks that the config names everything a study needs, that
+// names are safe to use as path elements and unique (subjects, ROIs,
+// networks, the layers of a network), that alpha is finite and >= 0 and
+// n_feat >= 0, and that non_finite is a known policy. Its errors wrap
+// ErrInvalid.
 func (c *Config) Validate() error {
+	if err := c.validate(); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	return nil
+}
+
+func (c *Config) validate() error {
 	if len(c.Subjects) == 0 {
 		return errors.New("no subjects")
 	}
@@ -499,21 +522,33 @@ func (c *Config) Validate() error {
 		if n.Name == "" {
 			return errors.New("a network has no name")
 		}
+		if err := pathElem("network", n.Name); err != nil {
+			return err
+		}
+		if seen["n/"+n.Name] {
+			return fmt.Errorf("network %s given twice", n.Name)
+		}
+		seen["n/"+n.Name] = true
 		if !filepath.IsLocal(n.Dir) {
 			return fmt.Errorf("network %s: dir %q must be a relative path", n.Name, n.Dir)
 		}
 		if len(n.Layers) == 0 {
 			return fmt.Errorf("network %s: no layers", n.Name)
 		}
+		layers := map[string]bool{}
 		for _, l := range n.Layers {
 			if err := pathElem("layer", l); err != nil {
 				return fmt.Errorf("network %s: %w", n.Name, err)
 			}
+			if layers[l] {
+				return fmt.Errorf("network %s: layer %s given twice", n.Name, l)
+			}
+			layers[l] = true
 		}
 	}
 	for name, d := range map[string]DirectionConfig{"decoding": c.Decoding, "encoding": c.Encoding} {
-		if d.Alpha != nil && *d.Alpha < 0 {
-			return fmt.Errorf("%s: negative alpha", name)
+		if d.Alpha != nil && !(*d.Alpha >= 0 && !math.IsInf(*d.Alpha, 1)) {
+			return fmt.Errorf("%s: alpha %v: want a finite number >= 0 (0: no penalty; absent: %v)", name, *d.Alpha, bdmodel.DefaultAlpha)
 		}
 		if d.NFeat != nil && *d.NFeat < 0 {
 			return fmt.Errorf("%s: negative n_feat", name)
@@ -521,6 +556,16 @@ func (c *Config) Validate() error {
 		if d.RandomUnits < 0 {
 			return fmt.Errorf("%s: negative random_units", name)
 		}
+		for l, n := range d.NFeatLayer {
+			if n < 0 {
+				return fmt.Errorf("%s: layer %s: negative n_feat %d", name, l, n)
+			}
+		}
+	}
+	switch c.NonFinite {
+	case "", NonFiniteError, NonFinitePropagate:
+	default:
+		return fmt.Errorf("non_finite %q: want %q or %q", c.NonFinite, NonFiniteError, NonFinitePropagate)
 	}
 	return nil
 }

@@ -1,6 +1,10 @@
 package analysis
 
-import "github.com/brainhierarchy/bhscore/internal/jobs"
+import (
+	"fmt"
+
+	"github.com/brainhierarchy/bhscore/internal/jobs"
+)
 
 // Shard selects the Index-th (0-based) of Count contiguous blocks of a
 // study's sorted job list. The zero value selects every job.
@@ -40,11 +44,18 @@ type Job struct {
 	Layer, Subject, ROI string
 	net                 *NetworkConfig
 	outputs             []string
+	fps                 fingerprints
 }
 
 // Key returns the job's stable key.
 func (j *Job) Key() string {
 	return j.Network + "/" + j.Layer + "/" + string(j.Direction) + "/" + j.Subject + "/" + j.ROI
+}
+
+// String describes the job in words: "decode network AlexNet layer conv1
+// subject sub-01 ROI V1".
+func (j *Job) String() string {
+	return fmt.Sprintf("%s network %s layer %s subject %s ROI %s", j.Direction, j.Network, j.Layer, j.Subject, j.ROI)
 }
 
 // Outputs lists the files and directories the job wrote (for its done

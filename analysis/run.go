@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/brainhierarchy/bhscore/bdmodel"
 	"github.com/brainhierarchy/bhscore/decode"
 	"github.com/brainhierarchy/bhscore/encode"
 	"github.com/brainhierarchy/bhscore/features"
@@ -16,6 +15,7 @@ import (
 	"github.com/brainhierarchy/bhscore/internal/atomicfile"
 	"github.com/brainhierarchy/bhscore/internal/jobs"
 	"github.com/brainhierarchy/bhscore/internal/layout"
+	"github.com/brainhierarchy/bhscore/provenance"
 )
 
 // EventKind says what an Event reports.
@@ -44,6 +44,10 @@ type Event struct {
 	TargetsDone, TargetsTotal int
 	// Elapsed is the job's run time (JobFinished, JobFailed).
 	Elapsed time.Duration
+	// Reasons, for JobStarted, says why a job that was done is run again
+	// (its fingerprint changed: "alpha 100 -> 1e+06", an input file
+	// changed, its outputs were damaged); nil for a job never finished.
+	Reasons []string
 }
 
 // Options configures Run. The zero value runs every job, one at a time
@@ -90,6 +94,12 @@ type Options struct {
 	// Stream overrides when encoding layers are streamed (default
 	// StreamAuto, by the memory estimate).
 	Stream StreamMode
+	// ReuseModels reuses a finished model found in a job's model
+	// directory without a fingerprint (trained by the original scripts or
+	// an older bhscore), as the original scripts skip finished models.
+	// Without it such a job fails with ErrModelUnverified. Models with a
+	// fingerprint are reused exactly when it matches the job's.
+	ReuseModels bool
 	// Progress, if not nil, receives events.
 	Progress func(Event)
 }
@@ -99,6 +109,19 @@ type Summary struct {
 	Total, Finished, Skipped, Locked, Failed int
 	// Remaining is the number of jobs of the whole study not done yet.
 	Remaining int
+	// Redone lists, by key, the jobs that were done but were run again,
+	// and why (see Event.Reasons).
+	Redone []Redo
+	// Held, when not nil, names every job of the shard left undone because
+	// another live worker holds its lock (job, lock file, host, pid,
+	// heartbeat age); it matches ErrHeld.
+	Held error
+}
+
+// Redo is a finished job that was run again, and why.
+type Redo struct {
+	Key     string
+	Reasons []string
 }
 
 // AccuracyTree returns the root of a direction's accuracy tree,
@@ -126,15 +149,17 @@ func Run(ctx context.Context, cfg *Config, opts *Options) (*Summary, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("analysis: config: %w", err)
 	}
+	release, err := Claim(ctx, cfg, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	all := cfg.Jobs()
 	list := make([]jobs.Job, len(all))
 	for i, j := range all {
 		list[i] = j
 	}
-	state := opts.StateDir
-	if state == "" {
-		state = filepath.Join(cfg.Output, ".bhscore")
-	}
+	state := opts.stateDir(cfg)
 	njobs := max(opts.Jobs, 1)
 	solver := opts.SolverWorkers
 	if solver <= 0 {
@@ -145,7 +170,8 @@ func Run(ctx context.Context, cfg *Config, opts *Options) (*Summary, error) {
 		return nil, err
 	}
 	defer limitHeap(budget)()
-	r := &runner{cfg: cfg, opts: opts, solver: solver, njobs: njobs, state: state, budget: budget, cacheBudget: cacheBudget}
+	r := &runner{cfg: cfg, opts: opts, solver: solver, njobs: njobs, state: state, budget: budget, cacheBudget: cacheBudget,
+		ids: &provenance.Identifier{}}
 	r.inputs = &jobs.Cache[inputKey, any]{Budget: cacheBudget, Load: r.load}
 	for _, j := range jobs.Shard(opts.Shard).Select(list) {
 		r.mine = append(r.mine, j.(*Job))
@@ -155,20 +181,28 @@ func Run(ctx context.Context, cfg *Config, opts *Options) (*Summary, error) {
 		Shard:   jobs.Shard(opts.Shard),
 		Workers: njobs,
 		Dir:     state,
-		Lock:    jobs.LockOptions{Heartbeat: opts.Heartbeat, StaleAfter: opts.StaleAfter, Host: opts.Host},
+		Lock:    opts.lockOptions(),
 		Wait:    opts.Wait,
+		Fingerprint: func(j jobs.Job) (*provenance.Fingerprint, error) {
+			return r.fingerprint(j.(*Job))
+		},
+		KeepStale: keepStale,
 	}
 	if opts.Progress != nil {
 		kinds := map[jobs.EventKind]EventKind{jobs.Started: JobStarted, jobs.Finished: JobFinished,
 			jobs.Skipped: JobSkipped, jobs.Locked: JobLocked, jobs.Failed: JobFailed}
 		jo.Progress = func(e jobs.Event) {
-			r.emit(Event{Kind: kinds[e.Kind], Job: e.Job.(*Job), Err: e.Err, Done: e.Done, Total: e.Total, Elapsed: e.Elapsed})
+			r.emit(Event{Kind: kinds[e.Kind], Job: e.Job.(*Job), Err: e.Err, Done: e.Done, Total: e.Total, Elapsed: e.Elapsed, Reasons: e.Reasons})
 		}
 	}
 	s, err := jobs.Run(ctx, list, jo, func(ctx context.Context, j jobs.Job) error {
 		return r.run(ctx, j.(*Job))
 	})
-	sum := &Summary{Total: s.Total, Finished: s.Finished, Skipped: s.Skipped, Locked: s.Locked, Failed: s.Failed}
+	sum := &Summary{Total: s.Total, Finished: s.Finished, Skipped: s.Skipped, Locked: s.Locked, Failed: s.Failed,
+		Held: s.HeldError()}
+	for _, rd := range s.Redone {
+		sum.Redone = append(sum.Redone, Redo(rd))
+	}
 	for _, j := range all {
 		mp, kerr := jobs.KeyPath(state, j.Key(), ".done")
 		if kerr != nil || !jobs.Done(mp) {
@@ -176,10 +210,29 @@ func Run(ctx context.Context, cfg *Config, opts *Options) (*Summary, error) {
 		}
 	}
 	if err != nil {
-		return sum, fmt.Errorf("analysis: %w", err)
+		return sum, &failures{err: err, failed: s.Failed, total: s.Total}
 	}
 	return sum, nil
 }
+
+// failures is Run's error when jobs failed or the run was cancelled: its
+// message groups the jobs by cause (jobs.FormatFailures), so that a
+// thousand jobs failing for one reason read as one line with a count. It
+// unwraps to every job's error.
+type failures struct {
+	err           error
+	failed, total int
+}
+
+func (e *failures) Error() string {
+	head := "analysis: "
+	if e.failed > 0 {
+		head += fmt.Sprintf("%d of %d jobs failed:\n", e.failed, e.total)
+	}
+	return head + jobs.FormatFailures(e.err)
+}
+
+func (e *failures) Unwrap() error { return e.err }
 
 // runner holds a worker's open inputs.
 type runner struct {
@@ -198,6 +251,7 @@ type runner struct {
 
 	idxMu   sync.Mutex      // guards indexes
 	indexes map[string]bool // random feature-index files written
+	ids    *provenance.Identifier // input identities, examined once per run
 
 	mu     sync.Mutex // guards files, stores and emit
 	files  map[string]*fmri.File
@@ -240,6 +294,11 @@ func (r *runner) load(ctx context.Context, k inputKey) (any, int64, error) {
 		if err != nil {
 			return nil, 0, err
 		}
+		if r.cfg.nonFinite() == NonFiniteError {
+			if err := l.CheckFinite(); err != nil {
+				return nil, 0, fmt.Errorf("%s: %w (non_finite: propagate keeps them, as the original scripts do)", k.Store, err)
+			}
+		}
 		return l, int64(len(l.Data)) * 4, nil
 	}
 	f, err := r.bdata(k.BData)
@@ -249,6 +308,11 @@ func (r *runner) load(ctx context.Context, k inputKey) (any, int64, error) {
 	t, err := fmri.ReadTrials(ctx, f, k.ROI, k.Label)
 	if err != nil {
 		return nil, 0, err
+	}
+	if r.cfg.nonFinite() == NonFiniteError {
+		if err := fmri.CheckSelection(f, k.ROI, t.X); err != nil {
+			return nil, 0, err
+		}
 	}
 	if k.Label == stimulusName && t.Labels == nil {
 		// The encoding analysis pairs trials with images by name: say
@@ -407,7 +471,7 @@ type (
 func (r *runner) run(ctx context.Context, j *Job) (err error) {
 	defer func() {
 		if err != nil {
-			err = fmt.Errorf("%s network %s layer %s subject %s ROI %s: %w", j.Direction, j.Network, j.Layer, j.Subject, j.ROI, err)
+			err = fmt.Errorf("%s: %w", j, err)
 		}
 	}()
 	p, err := r.paths(j)
@@ -437,7 +501,7 @@ func (r *runner) run(ctx context.Context, j *Job) (err error) {
 	case stream:
 		var e *encode.Encoder
 		if res, e, err = r.encodeStreamed(ctx, j); err == nil {
-			err = r.save(e, p)
+			err = r.save(e, j, p)
 		}
 	default:
 		var in *inputs
@@ -480,23 +544,6 @@ func (r *runner) run(ctx context.Context, j *Job) (err error) {
 	return nil
 }
 
-// reuse reports whether the job's model directory holds a model finished
-// by an earlier (killed) run or by the original training script, which is
-// reused as the original skips it.
-func (r *runner) reuse(p paths) bool {
-	return !r.opts.DiscardModels && bdmodel.IsDone(p.model)
-}
-
-// save keeps a newly trained model unless models are discarded, removing
-// temporary files a killed run left in its directory first.
-func (r *runner) save(m model, p paths) error {
-	if r.opts.DiscardModels {
-		return nil
-	}
-	atomicfile.RemoveTemps(p.model, 0)
-	return m.Save(p.model, p.id)
-}
-
 // progress reports the solver's progress within job j.
 func (r *runner) progress(j *Job) func(done, total int) {
 	return func(done, total int) {
@@ -506,14 +553,16 @@ func (r *runner) progress(j *Job) func(done, total int) {
 
 func (r *runner) decode(ctx context.Context, j *Job, in *inputs, p paths) (result, error) {
 	var d *decode.Decoder
-	var err error
-	if r.reuse(p) {
+	reuse, err := r.reuse(j, p)
+	switch {
+	case err != nil:
+	case reuse:
 		d, err = decode.Load(p.model)
-	} else {
+	default:
 		d, err = decode.Train(ctx, in.train.X, in.train.Values, in.trainFeat, &decode.Options{
 			Alpha: r.cfg.Decoding.Alpha, NFeat: r.cfg.Decoding.NFeatFor(j.Layer), Workers: r.solver, Progress: r.progress(j)})
 		if err == nil {
-			err = r.save(d, p)
+			err = r.save(d, j, p)
 		}
 	}
 	if err != nil {
@@ -524,14 +573,16 @@ func (r *runner) decode(ctx context.Context, j *Job, in *inputs, p paths) (resul
 
 func (r *runner) encode(ctx context.Context, j *Job, in *inputs, p paths) (result, error) {
 	var e *encode.Encoder
-	var err error
-	if r.reuse(p) {
+	reuse, err := r.reuse(j, p)
+	switch {
+	case err != nil:
+	case reuse:
 		e, err = encode.Load(p.model, in.trainFeat.Shape)
-	} else {
+	default:
 		e, err = encode.Train(ctx, in.trainFeat, in.train.X, in.train.Labels, &encode.Options{
 			Alpha: r.cfg.Encoding.Alpha, NFeat: r.cfg.Encoding.NFeatFor(j.Layer), Workers: r.solver, Progress: r.progress(j)})
 		if err == nil {
-			err = r.save(e, p)
+			err = r.save(e, j, p)
 		}
 	}
 	if err != nil {

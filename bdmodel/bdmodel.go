@@ -2,7 +2,9 @@ package bdmodel
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -142,6 +144,23 @@ func IsDone(dir string) bool {
 func WriteInfo(dir, id string) error {
 	s := fmt.Sprintf("_status:\n  computation_id: %s\n  computation_status: done\n", id)
 	return atomicfile.WriteBytes(filepath.Join(dir, "info.yaml"), []byte(s))
+}
+
+// FingerprintFile is the file, beside bdpy's, that records what bhscore
+// trained the model in a directory from. Its content is written and read by
+// package analysis.
+const FingerprintFile = "bhscore_fingerprint.json"
+
+// Unmark removes dir's info.yaml and FingerprintFile (if present), so that
+// the model in dir is not taken as finished while it is rewritten; Save
+// writes info.yaml again last.
+func Unmark(dir string) error {
+	for _, name := range []string{"info.yaml", FingerprintFile} {
+		if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
 }
 
 // The paper's solver settings, declared here and nowhere else: the ridge

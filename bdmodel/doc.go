@@ -11,10 +11,17 @@
 //	y_mean.mat    y_mean     float32 target means                        Stats.Save, LoadStats
 //	y_norm.mat    y_norm     float32 target ddof-1 standard deviations   Stats.Save, LoadStats
 //	info.yaml     -          _status: computation_status: done           WriteInfo, IsDone
+//	bhscore_fingerprint.json what the model was trained from (bhscore)  FingerprintFile, Unmark
 //
 // Save writes a whole directory (statistics, W and b, info.yaml last, every
 // file atomically); IsDone is the test the original scripts use to skip a
-// finished job. The package also declares the paper's solver settings
+// finished job. bhscore also records, in FingerprintFile, the fingerprint
+// of what a model was trained from (parameters and input identities; see
+// package analysis), so that a model is reused only by the configuration
+// that made it. bdpy ignores the file: ModelTest reads W.mat and b.mat (or
+// W/*.mat, b/*.mat) by name, the original test scripts the statistics files
+// by name. Unmark removes info.yaml and the fingerprint before a model is
+// rewritten, so that a killed rewrite never looks finished. The package also declares the paper's solver settings
 // (DefaultAlpha, DefaultNFeat) and applies them in one place (Solver), and
 // holds the float32 conventions both analyses share: Round, Denormalize,
 // SaveArray, SaveRows.

@@ -50,11 +50,17 @@ func RunDirection(ctx context.Context, stdout, stderr io.Writer, args []string, 
 		return Exit(stderr, name, err)
 	}
 	sum, err := analysis.Run(ctx, cfg, ro)
+	if r := sf.Redone(); r != "" {
+		fmt.Fprintln(stdout, r)
+	}
 	if err != nil {
 		return Exit(stderr, name, err)
 	}
 	fmt.Fprintf(stdout, "%s: %d jobs in this shard: %d run, %d already done, %d locked by other workers, %d failed; %d of the study's %s jobs not done\n",
 		name, sum.Total, sum.Finished, sum.Skipped, sum.Locked, sum.Failed, sum.Remaining, name)
 	fmt.Fprintf(stdout, "results under %s\n", cfg.Output)
+	if sum.Held != nil {
+		return Exit(stderr, name, fmt.Errorf("incomplete: %w", sum.Held))
+	}
 	return 0
 }

@@ -15,6 +15,10 @@ import (
 	"github.com/brainhierarchy/bhscore/stats"
 )
 
+// Precision is the arithmetic of Train, in words, as run fingerprints
+// record it (see package analysis).
+const Precision = "normalised inputs rounded to float32, fit in float64"
+
 // Options configures training. The zero value is the paper's analysis:
 // alpha 100, 500 voxels selected per unit, all cores.
 type Options struct {

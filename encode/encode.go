@@ -14,6 +14,10 @@ import (
 	"github.com/brainhierarchy/bhscore/stats"
 )
 
+// Precision is the arithmetic of Train, in words, as run fingerprints
+// record it (see package analysis).
+const Precision = "normalised inputs and fit in float32"
+
 // Options configures training. The zero value is the paper's analysis:
 // alpha 100, 500 units selected per voxel, all cores.
 type Options struct {

@@ -250,13 +250,43 @@ func SaveFigureS1(d report.DNNScore, dir string) ([]string, error) {
 	}
 	n := len(plots)
 	w, h := 4*vg.Inch, vg.Length(0.9*float64(n)+0.6)*vg.Inch
-	return saveBoth(dir, "figureS1_"+safeName(d.Name), w, h, func(c draw.Canvas) {
+	return saveBoth(dir, figureS1Stem(d.Name), w, h, func(c draw.Canvas) {
 		tiles := draw.Tiles{Rows: n, Cols: 1, PadY: vg.Points(4), PadTop: vg.Points(4), PadBottom: vg.Points(4), PadLeft: vg.Points(4), PadRight: vg.Points(4)}
 		cs := plot.Align(plots, tiles, c)
 		for j := range plots {
 			plots[j][0].Draw(cs[j][0])
 		}
 	})
+}
+
+// figureS1Stem is the file name of a network's Figure S1, without extension.
+func figureS1Stem(name string) string { return "figureS1_" + safeName(name) }
+
+// CheckNames returns an error naming the networks whose Figure S1 files
+// would have the same name (SaveFigureS1 replaces characters outside
+// [A-Za-z0-9._-], so "Net A", "Net_A" and "Net/A" all give
+// figureS1_Net_A), so that a caller can refuse them before any work
+// instead of letting one figure overwrite another.
+func CheckNames(names []string) error {
+	by := map[string][]string{}
+	var stems []string
+	for _, n := range names {
+		s := figureS1Stem(n)
+		if len(by[s]) == 0 {
+			stems = append(stems, s)
+		}
+		by[s] = append(by[s], n)
+	}
+	var clashes []string
+	for _, s := range stems {
+		if len(by[s]) > 1 {
+			clashes = append(clashes, fmt.Sprintf("%q all give %s.png", by[s], s))
+		}
+	}
+	if clashes != nil {
+		return fmt.Errorf("figures: network names map to the same Figure S1 file: %s; rename them", strings.Join(clashes, "; "))
+	}
+	return nil
 }
 
 func safeName(s string) string {

@@ -87,25 +87,41 @@ func CheckFinite(x mat.Matrix, cols []int) error {
 
 // SelectFinite is src.Select(ctx, expr) that also returns a
 // *NonFiniteError naming the file, the selector, the trial and the voxel
-// of the first NaN or infinite value selected.
+// of the first NaN or infinite value selected (CheckSelection).
 func SelectFinite(ctx context.Context, src Source, expr string) (*mat.Dense, error) {
 	x, err := src.Select(ctx, expr)
 	if err != nil {
 		return nil, err
 	}
-	var cols []int
-	if c, ok := src.(interface{ Columns(string) ([]int, error) }); ok {
-		if cols, err = c.Columns(expr); err != nil {
-			return nil, err
-		}
-	}
-	if err := CheckFinite(x, cols); err != nil {
-		nf := err.(*NonFiniteError)
-		nf.Selector = expr
-		if n, ok := src.(interface{ Name() string }); ok {
-			nf.File = n.Name()
-		}
-		return nil, nf
+	if err := CheckSelection(src, expr, x); err != nil {
+		return nil, err
 	}
 	return x, nil
+}
+
+// CheckSelection is CheckFinite for x, the matrix src.Select(ctx, expr)
+// returned: the *NonFiniteError also names src's file (when src has a
+// Name method, as *File does), the selector and the voxel's dataset
+// column (when src has a Columns method, as *File and *BData do).
+func CheckSelection(src Source, expr string, x mat.Matrix) error {
+	var cols []int
+	if c, ok := src.(interface{ Columns(string) ([]int, error) }); ok {
+		var err error
+		if cols, err = c.Columns(expr); err != nil {
+			return err
+		}
+		if _, n := x.Dims(); len(cols) != n {
+			cols = nil
+		}
+	}
+	err := CheckFinite(x, cols)
+	if err == nil {
+		return nil
+	}
+	nf := err.(*NonFiniteError)
+	nf.Selector = expr
+	if n, ok := src.(interface{ Name() string }); ok {
+		nf.File = n.Name()
+	}
+	return nf
 }

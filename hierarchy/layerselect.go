@@ -115,6 +115,14 @@ type Selected struct {
 
 const maxKeptSubsets = 10_000
 
+// Validate reports whether s can be used (NLayers >= 2, Repeats >= 1, a
+// known method, a random source for MonteCarlo). Check it before costly
+// work that ends in scoring.
+func (s *Selection) Validate() error {
+	_, err := s.resolve()
+	return err
+}
+
 func (s *Selection) resolve() (Selection, error) {
 	var c Selection
 	if s != nil {

@@ -59,6 +59,14 @@ type Settings struct {
 	T TStatistic
 }
 
+// Validate reports whether s can be used: a p-value threshold in (0, 1),
+// at least 3 test images and a known t statistic. Check it before costly
+// work that ends in scoring.
+func (s *Settings) Validate() error {
+	_, _, _, err := s.resolve()
+	return err
+}
+
 func (s *Settings) resolve() (pval float64, df int, tstat TStatistic, err error) {
 	pval, n, tstat := DefaultPValue, DefaultNTest, ReferenceT
 	if s != nil {
@@ -71,8 +79,8 @@ func (s *Settings) resolve() (pval float64, df int, tstat TStatistic, err error)
 		tstat = s.T
 	}
 	switch {
-	case !(pval > 0 && pval <= 1):
-		return 0, 0, 0, fmt.Errorf("hierarchy: p-value threshold %v outside (0, 1]", pval)
+	case !(pval > 0 && pval < 1):
+		return 0, 0, 0, fmt.Errorf("hierarchy: p-value threshold %v outside (0, 1)", pval)
 	case n < 3:
 		return 0, 0, 0, fmt.Errorf("hierarchy: %d test images: need at least 3", n)
 	case tstat != ReferenceT && tstat != TextbookT:

@@ -9,9 +9,11 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/brainhierarchy/bhscore/internal/atomicfile"
+	"github.com/brainhierarchy/bhscore/provenance"
 )
 
 // DNNScore holds one network's scores for a report.
@@ -41,6 +43,30 @@ type DNNScore struct {
 	// distribution (TopROICounts[layer][roi], all layers, Figure S1).
 	Layers, ROIs []string
 	TopROICounts [][]int
+	// Provenance says what the scores were computed from (nil: unknown,
+	// e.g. accuracy trees of the Python tools).
+	Provenance *NetworkProvenance
+}
+
+// NetworkProvenance says what one network's scores were computed from.
+type NetworkProvenance struct {
+	// Fingerprint is the SHA-256 over the fingerprints recorded with each
+	// of the network's analysis jobs (their done markers): equal
+	// fingerprints mean equal parameters and inputs.
+	Fingerprint string `json:"fingerprint"`
+	// Params are the network's analysis parameters (directory, layers,
+	// alpha and n_feat of each direction, non-finite policy, ...).
+	Params []provenance.Param `json:"parameters"`
+	// Inputs are the identities of the files its jobs read (see package
+	// provenance), sorted by role and path.
+	Inputs []provenance.Input `json:"inputs"`
+}
+
+// Provenance says how a report was made: the bhscore version and the
+// scoring options.
+type Provenance struct {
+	Version string             `json:"bhscore_version"`
+	Scoring []provenance.Param `json:"scoring"`
 }
 
 // Uncertainty records the resampling settings of a report.
@@ -75,6 +101,8 @@ type Report struct {
 	// Ranking holds indices into DNNs, best first, as the notebook ranks:
 	// np.argsort(bhscores)[::-1].
 	Ranking []int
+	// Provenance, if not nil, is written with the report.
+	Provenance *Provenance
 }
 
 // New ranks dnns (kept in their order).
@@ -125,24 +153,25 @@ type jsonSubject struct {
 }
 
 type jsonDNN struct {
-	Name          string        `json:"name"`
-	Decoding      jnum          `json:"decoding"`
-	Encoding      jnum          `json:"encoding"`
-	BHScore       jnum          `json:"bhscore"`
-	Rank          int           `json:"rank"`
-	PublishedRank int           `json:"rank_among_published"`
-	DecodingCI    []jnum        `json:"decoding_ci,omitempty"`
-	EncodingCI    []jnum        `json:"encoding_ci,omitempty"`
-	BHScoreCI     []jnum        `json:"bhscore_ci,omitempty"`
-	DecodingP     *jnum         `json:"decoding_permutation_p,omitempty"`
-	EncodingP     *jnum         `json:"encoding_permutation_p,omitempty"`
-	BHScoreP      *jnum         `json:"bhscore_permutation_p,omitempty"`
-	RankStability *jnum         `json:"rank_stability,omitempty"`
-	RankRange     []int         `json:"rank_range,omitempty"`
-	Subjects      []jsonSubject `json:"subjects,omitempty"`
-	Layers        []string      `json:"layers,omitempty"`
-	ROIs          []string      `json:"rois,omitempty"`
-	TopROICounts  [][]int       `json:"top_roi_counts,omitempty"`
+	Name          string             `json:"name"`
+	Decoding      jnum               `json:"decoding"`
+	Encoding      jnum               `json:"encoding"`
+	BHScore       jnum               `json:"bhscore"`
+	Rank          int                `json:"rank"`
+	PublishedRank *int               `json:"rank_among_published"`
+	DecodingCI    []jnum             `json:"decoding_ci,omitempty"`
+	EncodingCI    []jnum             `json:"encoding_ci,omitempty"`
+	BHScoreCI     []jnum             `json:"bhscore_ci,omitempty"`
+	DecodingP     *jnum              `json:"decoding_permutation_p,omitempty"`
+	EncodingP     *jnum              `json:"encoding_permutation_p,omitempty"`
+	BHScoreP      *jnum              `json:"bhscore_permutation_p,omitempty"`
+	RankStability *jnum              `json:"rank_stability,omitempty"`
+	RankRange     []int              `json:"rank_range,omitempty"`
+	Subjects      []jsonSubject      `json:"subjects,omitempty"`
+	Layers        []string           `json:"layers,omitempty"`
+	ROIs          []string           `json:"rois,omitempty"`
+	TopROICounts  [][]int            `json:"top_roi_counts,omitempty"`
+	Provenance    *NetworkProvenance `json:"provenance,omitempty"`
 }
 
 type jsonUncertainty struct {
@@ -158,6 +187,24 @@ type jsonReport struct {
 	PublishedSource string            `json:"published_source"`
 	Uncertainty     *jsonUncertainty  `json:"uncertainty,omitempty"`
 	Parameters      map[string]string `json:"parameters,omitempty"`
+	Provenance      *Provenance       `json:"provenance,omitempty"`
+}
+
+// publishedRank returns PublishedRank(s), nil for a NaN score (no place).
+func publishedRank(s float64) *int {
+	if math.IsNaN(s) {
+		return nil
+	}
+	r := PublishedRank(s)
+	return &r
+}
+
+// publishedRankText returns the published rank as text, "n/a" for NaN.
+func publishedRankText(s float64) string {
+	if r := publishedRank(s); r != nil {
+		return strconv.Itoa(*r)
+	}
+	return "n/a"
 }
 
 func jnums(x []float64) []jnum {
@@ -190,11 +237,12 @@ func (r *Report) ranks() []int {
 
 // WriteJSON writes the report as JSON: per DNN (input order) its name,
 // "decoding", "encoding", "bhscore" (null for NaN), "rank",
-// "rank_among_published" (PublishedRank) and any extras, then "ranking"
-// (names, best first).
+// "rank_among_published" (PublishedRank, null for a NaN score), any extras
+// and its "provenance", then "ranking" (names, best first) and the report's
+// "provenance" (version, scoring options) when known.
 func (r *Report) WriteJSON(w io.Writer) error {
 	rk := r.ranks()
-	out := jsonReport{PublishedSource: PublishedSource, Ranking: make([]string, len(r.Ranking))}
+	out := jsonReport{PublishedSource: PublishedSource, Ranking: make([]string, len(r.Ranking)), Provenance: r.Provenance}
 	for pos, i := range r.Ranking {
 		out.Ranking[pos] = r.DNNs[i].Name
 	}
@@ -210,7 +258,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	for i, d := range r.DNNs {
 		j := jsonDNN{
 			Name: d.Name, Decoding: jnum(d.Decoding), Encoding: jnum(d.Encoding), BHScore: jnum(d.BHScore),
-			Rank: rk[i], PublishedRank: PublishedRank(d.BHScore),
+			Rank: rk[i], PublishedRank: publishedRank(d.BHScore), Provenance: d.Provenance,
 			DecodingCI: jnums(d.DecodingCI), EncodingCI: jnums(d.EncodingCI),
 			BHScoreCI: jnums(d.BHScoreCI),
 			DecodingP: optP(d.DecodingP), EncodingP: optP(d.EncodingP), BHScoreP: optP(d.BHScoreP),
@@ -237,10 +285,13 @@ func (r *Report) WriteJSON(w io.Writer) error {
 func csvFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 
 // WriteCSV writes one row per DNN in rank order: rank, name, decoding,
-// encoding, bhscore, rank_among_published (NaN written as "NaN"). A report
-// with Uncertainty adds decoding_ci_lo, decoding_ci_hi, encoding_ci_lo,
-// encoding_ci_hi, bhscore_ci_lo, bhscore_ci_hi, decoding_p, encoding_p,
-// bhscore_p, rank_stability, rank_lo and rank_hi (empty where not run).
+// encoding, bhscore, rank_among_published (NaN written as "NaN", a NaN
+// score's rank as "n/a"). A report with Uncertainty adds decoding_ci_lo,
+// decoding_ci_hi, encoding_ci_lo, encoding_ci_hi, bhscore_ci_lo,
+// bhscore_ci_hi, decoding_p, encoding_p, bhscore_p, rank_stability, rank_lo
+// and rank_hi (empty where not run); one with provenance fingerprint (the
+// network's), parameters and scoring ("name=value" joined by "; ", scoring
+// with the bhscore version).
 func (r *Report) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	head := []string{"rank", "name", "decoding", "encoding", "bhscore", "rank_among_published"}
@@ -248,10 +299,18 @@ func (r *Report) WriteCSV(w io.Writer) error {
 		head = append(head, "decoding_ci_lo", "decoding_ci_hi", "encoding_ci_lo", "encoding_ci_hi", "bhscore_ci_lo", "bhscore_ci_hi",
 			"decoding_p", "encoding_p", "bhscore_p", "rank_stability", "rank_lo", "rank_hi")
 	}
+	withProv := r.Provenance != nil || slices.ContainsFunc(r.DNNs, func(d DNNScore) bool { return d.Provenance != nil })
+	var scoring string
+	if withProv {
+		head = append(head, "fingerprint", "parameters", "scoring")
+		if r.Provenance != nil {
+			scoring = joinParams(append([]provenance.Param{{Name: "bhscore version", Value: r.Provenance.Version}}, r.Provenance.Scoring...))
+		}
+	}
 	cw.Write(head)
 	for pos, i := range r.Ranking {
 		d := r.DNNs[i]
-		row := []string{strconv.Itoa(pos + 1), d.Name, csvFloat(d.Decoding), csvFloat(d.Encoding), csvFloat(d.BHScore), strconv.Itoa(PublishedRank(d.BHScore))}
+		row := []string{strconv.Itoa(pos + 1), d.Name, csvFloat(d.Decoding), csvFloat(d.Encoding), csvFloat(d.BHScore), publishedRankText(d.BHScore)}
 		if r.Uncertainty != nil {
 			for _, ci := range [][]float64{d.DecodingCI, d.EncodingCI, d.BHScoreCI} {
 				if len(ci) == 2 {
@@ -269,6 +328,13 @@ func (r *Report) WriteCSV(w io.Writer) error {
 				row = append(row, "", "", "")
 			}
 		}
+		if withProv {
+			var fp, params string
+			if d.Provenance != nil {
+				fp, params = d.Provenance.Fingerprint, joinParams(d.Provenance.Params)
+			}
+			row = append(row, fp, params, scoring)
+		}
 		cw.Write(row)
 	}
 	cw.Flush()
@@ -284,6 +350,14 @@ func optCSV(p float64) string {
 		return ""
 	}
 	return csvFloat(p)
+}
+
+func joinParams(ps []provenance.Param) string {
+	s := make([]string, len(ps))
+	for i, p := range ps {
+		s[i] = p.Name + "=" + p.Value
+	}
+	return strings.Join(s, "; ")
 }
 
 // SaveJSON writes the JSON report to path atomically.
@@ -318,7 +392,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	for pos, i := range r.Ranking {
 		d := r.DNNs[i]
 		if u == nil {
-			fmt.Fprintf(tw, "%d\t%s\t%+.4f\t%+.4f\t%+.4f\t%d\t\n", pos+1, d.Name, d.Decoding, d.Encoding, d.BHScore, PublishedRank(d.BHScore))
+			fmt.Fprintf(tw, "%d\t%s\t%+.4f\t%+.4f\t%+.4f\t%s\t\n", pos+1, d.Name, d.Decoding, d.Encoding, d.BHScore, publishedRankText(d.BHScore))
 			continue
 		}
 		ci, keep := "-", "-"
@@ -328,8 +402,8 @@ func (r *Report) WriteTable(w io.Writer) error {
 		if len(d.RankRange) == 2 {
 			keep = fmt.Sprintf("%.0f%%", 100*d.RankStability)
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%+.4f\t%+.4f\t%+.4f\t%s\t%s\t%s\t%s\t%s\t%d\t\n", pos+1, d.Name, d.Decoding, d.Encoding, d.BHScore,
-			ci, pString(d.DecodingP), pString(d.EncodingP), pString(d.BHScoreP), keep, PublishedRank(d.BHScore))
+		fmt.Fprintf(tw, "%d\t%s\t%+.4f\t%+.4f\t%+.4f\t%s\t%s\t%s\t%s\t%s\t%s\t\n", pos+1, d.Name, d.Decoding, d.Encoding, d.BHScore,
+			ci, pString(d.DecodingP), pString(d.EncodingP), pString(d.BHScoreP), keep, publishedRankText(d.BHScore))
 	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("report: writing table: %w", err)

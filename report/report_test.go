@@ -85,7 +85,7 @@ func TestReportWriters(t *testing.T) {
 			Decoding *float64 `json:"decoding"`
 			BHScore  *float64 `json:"bhscore"`
 			Rank     int      `json:"rank"`
-			PubRank  int      `json:"rank_among_published"`
+			PubRank  *int     `json:"rank_among_published"`
 		} `json:"dnns"`
 		Ranking []string `json:"ranking"`
 	}
@@ -96,12 +96,13 @@ func TestReportWriters(t *testing.T) {
 	if want := []string{"Broken", "TinyHier", "MyNet", "TinyRev"}; !reflect.DeepEqual(got.Ranking, want) {
 		t.Errorf("ranking %v, want %v", got.Ranking, want)
 	}
-	if got.DNNs[2].BHScore != nil || got.DNNs[2].Rank != 1 || *got.DNNs[0].BHScore != 0.8899179880422999 || got.DNNs[0].PubRank != 1 || got.DNNs[3].PubRank != 19 {
+	// A NaN score has no place among the published ones: null, "n/a".
+	if got.DNNs[2].BHScore != nil || got.DNNs[2].Rank != 1 || got.DNNs[2].PubRank != nil || *got.DNNs[0].BHScore != 0.8899179880422999 || *got.DNNs[0].PubRank != 1 || *got.DNNs[3].PubRank != 19 {
 		t.Errorf("JSON DNNs: %+v", got.DNNs)
 	}
 	c, _ := os.ReadFile(cp)
 	lines := strings.Split(strings.TrimSpace(string(c)), "\n")
-	if len(lines) != 5 || lines[1] != "1,Broken,NaN,0.2,NaN,0" || !strings.HasPrefix(lines[2], "2,TinyHier,0.9211243298656574,") {
+	if len(lines) != 5 || lines[1] != "1,Broken,NaN,0.2,NaN,n/a" || !strings.HasPrefix(lines[2], "2,TinyHier,0.9211243298656574,") {
 		t.Errorf("CSV:\n%s", c)
 	}
 	ents, _ := os.ReadDir(dir)

@@ -28,15 +28,6 @@ type WriteOptions struct {
 	Progress func(done, total int)
 }
 
-// Generate designs a study (New) and writes it to dir (Write).
-func Generate(ctx context.Context, dir string, size Size, seed uint64, o *WriteOptions) (*Study, error) {
-	s, err := New(size, seed)
-	if err != nil {
-		return nil, err
-	}
-	return s, s.Write(ctx, dir, o)
-}
-
 // FMRIPath returns the path of a subject's BData file below a study
 // directory, e.g. fmri/sub-01_perceptionNaturalImageTraining_VC_v2.h5.
 func FMRIPath(dir, subject, split string) string {
@@ -298,7 +289,7 @@ func (s *Study) writeText(dir string) error {
 	}
 	for i := range s.Nets {
 		n := &s.Nets[i]
-		files[filepath.Join("configs", "bhscore_"+n.Framework+"_"+n.Name+"_sim.yaml")] = s.EncodingConfig(n)
+		files[filepath.Join("configs", configName(n))] = s.EncodingConfig(n)
 	}
 	for name, b := range files {
 		p := filepath.Join(dir, name)
@@ -311,6 +302,9 @@ func (s *Study) writeText(dir string) error {
 	}
 	return nil
 }
+
+// configName is the file name of a network's original encoding config.
+func configName(n *Net) string { return "bhscore_" + n.Framework + "_" + n.Name + "_sim.yaml" }
 
 // SettingsJSON returns settings.json as the notebook reads it (json.dump
 // with indent 4): subjects, rois and, per DNN in order, its dir and

@@ -29,6 +29,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -57,6 +58,7 @@ type flags struct {
 	selection, tstat             string
 	pval                         float64
 	perSubject, keep, noFigure   bool
+	score                        *bhscore.ScoreOptions
 }
 
 func run(stdout, stderr io.Writer, args []string) int {
@@ -100,7 +102,13 @@ func run(stdout, stderr io.Writer, args []string) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	var err error
+	// Every flag is checked before any work (hours of analyses on real
+	// data must not end in a usage error).
+	so, err := scoreOptions(&f, stderr)
+	if err != nil {
+		return cli.Exit(stderr, "bhscore", err)
+	}
+	f.score = so
 	switch {
 	case f.settings != "":
 		err = scoreTrees(ctx, stdout, stderr, &f)
@@ -156,6 +164,9 @@ func scoreOptions(f *flags, stderr io.Writer) (*bhscore.ScoreOptions, error) {
 		}
 		o.Uncertainty = &hierarchy.Uncertainty{Bootstrap: neg(f.bootstrap), Permutations: neg(f.permutations), Level: f.ciLevel}
 	}
+	if err := o.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: -p %v, -nlayers %d: %v", cli.ErrUsage, f.pval, f.nlayers, err)
+	}
 	if !f.study.Quiet {
 		bar := cli.NewBar(stderr, "scoring ")
 		o.Progress = func(done, total int, dnn string) {
@@ -206,11 +217,10 @@ func scoreTrees(ctx context.Context, stdout, stderr io.Writer, f *flags) error {
 	if err != nil {
 		return err
 	}
-	so, err := scoreOptions(f, stderr)
-	if err != nil {
+	if err := checkFigureNames(f, s.Order); err != nil {
 		return err
 	}
-	rep, err := bhscore.ScoreTrees(ctx, s, f.decoding, f.encoding, so)
+	rep, err := bhscore.ScoreTrees(ctx, s, f.decoding, f.encoding, f.score)
 	if err != nil {
 		return err
 	}
@@ -229,9 +239,10 @@ func study(ctx context.Context, stdout, stderr io.Writer, f *flags) error {
 	if err != nil {
 		return err
 	}
-	rep, err := analyse(ctx, stderr, cfg, f, nil)
-	if errors.Is(err, bhscore.ErrIncomplete) {
-		fmt.Fprintln(stdout, "this shard is done;", err)
+	rep, err := analyse(ctx, stdout, stderr, cfg, f, nil)
+	if errors.Is(err, bhscore.ErrIncomplete) && !errors.Is(err, analysis.ErrHeld) {
+		// Other shards' jobs remain: not an error of this worker.
+		fmt.Fprintln(stdout, err)
 		return nil
 	}
 	if err != nil {
@@ -240,19 +251,42 @@ func study(ctx context.Context, stdout, stderr io.Writer, f *flags) error {
 	return writeReport(stdout, rep, f, cfg.Output, []report.Field{{Name: "config", Value: f.config}, {Name: "results", Value: cfg.Output}})
 }
 
-// analyse runs the config's study with progress bars.
-func analyse(ctx context.Context, stderr io.Writer, cfg *analysis.Config, f *flags, ro *analysis.Options) (*report.Report, error) {
+// checkFigureNames refuses, before any work, networks whose Figure S1
+// files would overwrite each other (unless no figures are drawn).
+func checkFigureNames(f *flags, names []string) error {
+	if f.noFigure {
+		return nil
+	}
+	if err := figures.CheckNames(names); err != nil {
+		return fmt.Errorf("%w: %v (or pass -nofigures)", cli.ErrUsage, err)
+	}
+	return nil
+}
+
+// analyse runs the config's study with progress bars and says which jobs
+// were redone, and why.
+func analyse(ctx context.Context, stdout, stderr io.Writer, cfg *analysis.Config, f *flags, ro *analysis.Options) (*report.Report, error) {
 	if ro == nil {
 		ro = &analysis.Options{}
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: config: %v", cli.ErrUsage, err)
+	}
+	names := make([]string, len(cfg.Networks))
+	for i, n := range cfg.Networks {
+		names[i] = n.Name
+	}
+	if err := checkFigureNames(f, names); err != nil {
+		return nil, err
 	}
 	if err := f.study.Apply(ro, stderr); err != nil {
 		return nil, err
 	}
-	so, err := scoreOptions(f, stderr)
-	if err != nil {
-		return nil, err
+	rep, err := bhscore.Run(ctx, cfg, ro, f.score)
+	if r := f.study.Redone(); r != "" {
+		fmt.Fprintln(stdout, r)
 	}
-	return bhscore.Run(ctx, cfg, ro, so)
+	return rep, err
 }
 
 func simulated(ctx context.Context, stdout, stderr io.Writer, f *flags) error {
@@ -296,7 +330,7 @@ func simulated(ctx context.Context, stdout, stderr io.Writer, f *flags) error {
 		return err
 	}
 	ro := &analysis.Options{DiscardModels: !f.keep, DiscardPredictions: !f.keep}
-	rep, err := analyse(ctx, stderr, cfg, f, ro)
+	rep, err := analyse(ctx, stdout, stderr, cfg, f, ro)
 	if err != nil {
 		return err
 	}
@@ -380,6 +414,8 @@ func writeReport(stdout io.Writer, rep *report.Report, f *flags, results string,
 			}
 			files = append(files, s1...)
 		}
+		slices.Sort(files)
+		files = slices.Compact(files) // the count printed is of distinct files
 		if keep {
 			fmt.Fprintf(stdout, "figures: %d files in %s (figure3.png, figure3.svg, figureS1_<DNN>.png/.svg)\n", len(files), figs)
 		}

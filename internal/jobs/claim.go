@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/brainhierarchy/bhscore/internal/provenance"
+	"github.com/brainhierarchy/bhscore/provenance"
 )
 
 // ErrConflict is matched by the error of ClaimConfig when a live worker with

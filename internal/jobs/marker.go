@@ -15,7 +15,7 @@ import (
 	"strings"
 
 	"github.com/brainhierarchy/bhscore/internal/atomicfile"
-	"github.com/brainhierarchy/bhscore/internal/provenance"
+	"github.com/brainhierarchy/bhscore/provenance"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -236,7 +236,11 @@ func ReadMarker(markerPath string) (*Marker, error) {
 // empty. A missing marker or output is not
 // an error. Run calls it, under the job's lock, before redoing a stale job,
 // so that no output of the old configuration survives next to new ones.
-func RemoveOutputs(markerPath string) error {
+func RemoveOutputs(markerPath string) error { return removeOutputs(markerPath, nil) }
+
+// removeOutputs is RemoveOutputs that keeps the outputs for which keep (if
+// not nil) returns true.
+func removeOutputs(markerPath string, keep func(path string) bool) error {
 	m, err := ReadMarker(markerPath)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -251,6 +255,9 @@ func RemoveOutputs(markerPath string) error {
 	dirs := map[string]bool{}
 	for _, o := range m.Outputs {
 		p := filepath.Join(base, filepath.FromSlash(o.Path))
+		if keep != nil && keep(p) {
+			continue
+		}
 		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("jobs: removing stale output: %w", err)
 		}

@@ -13,7 +13,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/brainhierarchy/bhscore/internal/provenance"
+	"github.com/brainhierarchy/bhscore/provenance"
 )
 
 // Options configures Run. The zero value needs only Dir (or both path
@@ -57,6 +57,11 @@ type Options struct {
 	// outputs (RemoveOutputs) and runs it again, saying why
 	// (Event.Reasons, Summary.Redone). An error fails the job.
 	Fingerprint func(Job) (*provenance.Fingerprint, error)
+	// KeepStale, if not nil, names outputs of a stale job that Run leaves
+	// in place (the job function checks and replaces them itself, e.g. a
+	// model directory with a fingerprint of its own); path is as the
+	// marker's directory joined with the recorded path.
+	KeepStale func(j Job, path string) bool
 
 	// Progress, if not nil, receives events. Calls are serialised and Done
 	// never decreases, so Progress needs no locking of its own; it must not
@@ -441,7 +446,11 @@ func (r *runner) one(ctx context.Context, t *task) (locked bool) {
 	if reasons != nil {
 		// Stale or damaged: no output of what it was computed from
 		// must survive beside the new ones.
-		if err := RemoveOutputs(t.marker); err != nil {
+		var keep func(string) bool
+		if r.opts.KeepStale != nil {
+			keep = func(p string) bool { return r.opts.KeepStale(t.job, p) }
+		}
+		if err := removeOutputs(t.marker, keep); err != nil {
 			fail(fmt.Errorf("removing stale outputs: %w", err), 0)
 			return false
 		}

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/brainhierarchy/bhscore/internal/atomicfile"
-	"github.com/brainhierarchy/bhscore/internal/provenance"
+	"github.com/brainhierarchy/bhscore/provenance"
 )
 
 // TestRunFingerprint checks that a job is reused only with the fingerprint

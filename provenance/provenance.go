@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -369,3 +370,27 @@ func identifyDir(dir string) (Input, error) {
 	in.SHA256 = hex.EncodeToString(h.Sum(nil))
 	return in, nil
 }
+
+// Version returns the bhscore module's version as the Go toolchain stamped
+// it into the running binary ("(devel)" for an unstamped build, such as go
+// test's).
+func Version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	if bi.Main.Path == modulePath {
+		return bi.Main.Version
+	}
+	for _, d := range bi.Deps {
+		if d.Path == modulePath {
+			if d.Replace != nil {
+				return d.Replace.Version
+			}
+			return d.Version
+		}
+	}
+	return "unknown"
+}
+
+const modulePath = "github.com/brainhierarchy/bhscore"
