@@ -338,7 +338,12 @@ func identify(abs string) (Input, error) {
 func identifyDir(dir string) (Input, error) {
 	in := Input{Path: dir, Kind: "dir"}
 	h := sha256.New()
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	// WalkDir does not follow a symbolic link given as its root.
+	root, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return Input{}, err
+	}
+	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -358,7 +363,7 @@ func identifyDir(dir string) (Input, error) {
 				return nil
 			}
 		}
-		rel, _ := filepath.Rel(dir, p)
+		rel, _ := filepath.Rel(root, p)
 		fmt.Fprintf(h, "%s\t%d\t%s\n", filepath.ToSlash(rel), info.Size(), mtime(info.ModTime()))
 		in.Files++
 		in.Size += info.Size()

@@ -157,19 +157,36 @@ func (c *Claim) Release() error {
 	}
 	if mu, merr := TryLock(filepath.Join(c.dir, claimsMutex), c.lock.opts); merr == nil {
 		defer mu.Unlock()
-		used := false
-		if ents, rerr := os.ReadDir(c.dir); rerr == nil {
-			for _, e := range ents {
-				if s, _, ok := parseClaimName(e.Name()); ok && s == c.sum {
-					used = true
-				}
-			}
-			if !used {
-				os.Remove(filepath.Join(c.dir, c.sum+".json"))
-			}
-		}
+		sweep(c.dir, c.lock.opts)
 	}
 	return err
+}
+
+// sweep removes the stale claims in dir and the configuration descriptions
+// no claim uses any more. The caller holds the claims mutex.
+func sweep(dir string, opts LockOptions) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	used := map[string]bool{}
+	for _, e := range ents {
+		s, _, ok := parseClaimName(e.Name())
+		if !ok {
+			continue
+		}
+		p := filepath.Join(dir, e.Name())
+		if st, err := inspect(p, opts); err == nil && st.stale {
+			os.Remove(p)
+			continue
+		}
+		used[s] = true
+	}
+	for _, e := range ents {
+		if s, ok := strings.CutSuffix(e.Name(), ".json"); ok && !used[s] {
+			os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
 }
 
 // lockWait takes the lock at path, waiting while another worker holds it

@@ -10,8 +10,9 @@ import (
 )
 
 // Files returns the content of every regular file below root, by path
-// relative to root, leaving out lock files (".lock") and the files whose
-// base name skip reports (nil: none).
+// relative to root, leaving out the runtime state of workers, live or
+// killed (lock files ".lock", configuration claims under .bhscore/claims),
+// and the files whose base name skip reports (nil: none).
 func Files(t testing.TB, root string, skip func(name string) bool) map[string][]byte {
 	t.Helper()
 	m := map[string][]byte{}
@@ -19,7 +20,7 @@ func Files(t testing.TB, root string, skip func(name string) bool) map[string][]
 		if err != nil || d.IsDir() {
 			return err
 		}
-		if strings.HasSuffix(p, ".lock") || skip != nil && skip(d.Name()) {
+		if strings.HasSuffix(p, ".lock") || strings.Contains(filepath.ToSlash(p), "/.bhscore/claims/") || skip != nil && skip(d.Name()) {
 			return nil
 		}
 		rel, err := filepath.Rel(root, p)
