@@ -249,9 +249,9 @@ type runner struct {
 	lfMu sync.Mutex // guards fits
 	fits map[layerKey]*layerFit
 
-	idxMu   sync.Mutex      // guards indexes
-	indexes map[string]bool // random feature-index files written
-	ids    *provenance.Identifier // input identities, examined once per run
+	idxMu   sync.Mutex             // guards indexes
+	indexes map[string]bool        // random feature-index files written
+	ids     *provenance.Identifier // input identities, examined once per run
 
 	mu     sync.Mutex // guards files, stores and emit
 	files  map[string]*fmri.File
