@@ -311,7 +311,7 @@ func (r *runner) load(ctx context.Context, k inputKey) (any, int64, error) {
 	}
 	if r.cfg.nonFinite() == NonFiniteError {
 		if err := fmri.CheckSelection(f, k.ROI, t.X); err != nil {
-			return nil, 0, err
+			return nil, 0, fmt.Errorf("%w (non_finite: propagate keeps them, as the original scripts do)", err)
 		}
 	}
 	if k.Label == stimulusName && t.Labels == nil {

@@ -39,7 +39,7 @@ func (e *NonFiniteError) Error() string {
 	if e.Count > 1 {
 		s += fmt.Sprintf("; %d non-finite values in all", e.Count)
 	}
-	return s + ": " + ErrNonFinite.Error() + " (fix the file, or keep NaN as the original scripts do with the non-finite policy \"propagate\")"
+	return s + ": " + ErrNonFinite.Error()
 }
 
 // Is reports whether target is ErrNonFinite.

@@ -20,7 +20,7 @@ func ExampleReport_WriteCSV() {
 	fmt.Println(report.PublishedRank(0.4))
 	// Output:
 	// rank,name,decoding,encoding,bhscore,rank_among_published
-	// 1,Broken,NaN,0.2,NaN,0
+	// 1,Broken,NaN,0.2,NaN,n/a
 	// 2,MyNet,0.5,0.3,0.4,7
 	// 3,Flat,0.1,0.1,0.1,30
 	// 7
