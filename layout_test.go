@@ -80,17 +80,17 @@ func TestOriginalConfigLayout(t *testing.T) {
 		t.Fatal(err)
 	}
 	net := `(pytorch/TinyHier/(conv1|conv2|conv3|fc1|fc2)|caffe/TinyRev/stage[1-4])/sub-0[12]/(V1|V2|V3|V4|HVC)/`
-	model := `model/(W|b|x_mean|x_norm|y_mean|y_norm)\.mat|model/info\.yaml`
+	model := `model/(W|b|x_mean|x_norm|y_mean|y_norm)\.mat|model/info\.yaml|model/bhscore_fingerprint\.json`
 	stem := `n\d+_\d+\.mat`
 	trees := []struct {
 		pattern string
 		files   int // 90 jobs per direction
 	}{
-		{`feature_encoders/ImageNetTraining/` + net + `(` + model + `)`, 90 * 7},
+		{`feature_encoders/ImageNetTraining/` + net + `(` + model + `)`, 90 * 8},
 		{`encoded_fmri/ImageNetTest/encoded_brain/` + net + stem, 90 * 50},
 		{`encoded_fmri/ImageNetTest/profile_correlation/` + net + `accuracy\.mat`, 90},
 		{`encoding_accuracy/ImageNetTest/` + net + `accuracy\.mat`, 90},
-		{`feature_decoders/ImageNetTraining/` + net + `(` + model + `)`, 90 * 7},
+		{`feature_decoders/ImageNetTraining/` + net + `(` + model + `)`, 90 * 8},
 		{`decoded_features/ImageNetTest/` + net + stem, 90 * 50},
 		{`decoding_accuracy/ImageNetTest/` + net + `accuracy\.mat`, 90},
 		{`settings\.json`, 1},
