@@ -22,6 +22,7 @@
 //	report       score tables (JSON, CSV, text), ranking, the published scores
 //	figures      the paper's Figure 3 and Figure S1 (gonum/plot)
 //	sim          a simulated study with a known hierarchy, in real file formats
+//	provenance   fingerprints of what each job and report was computed from
 //	cli          what the example binaries share: flags, progress bars
 //
 // Data flow, each arrow also from files on disk (so a study can start at any

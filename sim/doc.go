@@ -46,4 +46,11 @@
 // seed: the same seed gives the same arrays and byte-identical MAT (v5 and
 // v7.3), JSON and YAML files; BData files differ only in the creation time
 // bdpy records in /header/ctime.
+//
+// Generate writes only into an empty or new directory, or one it made
+// before: it keeps a manifest (ManifestName: size, seed, the files it
+// wrote). The same size and seed leave the files as they are; another
+// size or seed replaces the manifest's files; any other non-empty
+// directory is refused (ErrNotOwned), so bhscore never overwrites files it
+// did not create.
 package sim

@@ -117,6 +117,9 @@ func TestUsageErrors(t *testing.T) {
 		{"-settings", "x.json"},
 		{"-q", "-size", "huge"},
 		{"-q", "-t", "wrong", "-settings", "../../testdata/pipeline/settings.json", "-decoding", "x"},
+		// Checked before the simulated study is even written.
+		{"-q", "-size", "tiny", "-p", "2", "-workdir", filepath.Join(t.TempDir(), "w")},
+		{"-q", "-size", "tiny", "-nlayers", "-3", "-workdir", filepath.Join(t.TempDir(), "w")},
 	} {
 		var stdout, stderr bytes.Buffer
 		if rc := run(&stdout, &stderr, args); rc != 2 {
@@ -126,6 +129,18 @@ func TestUsageErrors(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	if rc := run(&stdout, &stderr, []string{"-q", "-config", "does-not-exist.yaml"}); rc != 1 || !strings.Contains(stderr.String(), "does-not-exist.yaml") {
 		t.Errorf("missing config: rc %d, %s", rc, stderr.String())
+	}
+	// A -workdir holding a user's files is refused and left alone.
+	w := t.TempDir()
+	if err := os.WriteFile(filepath.Join(w, "study.yaml"), []byte("mine\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stderr.Reset()
+	if rc := run(&stdout, &stderr, []string{"-q", "-size", "tiny", "-workdir", w}); rc != 1 || !strings.Contains(stderr.String(), "not made by bhscore") {
+		t.Errorf("foreign workdir: rc %d, %s", rc, stderr.String())
+	}
+	if b, _ := os.ReadFile(filepath.Join(w, "study.yaml")); string(b) != "mine\n" {
+		t.Errorf("user's study.yaml now %q", b)
 	}
 }
 
