@@ -16,9 +16,10 @@ import (
 
 // originalRepo lays out a BHscore checkout around the miniature study:
 // <root>/data/{fmri,features} link to testdata/pipeline and
-// <root>/encoding holds its two original encoding configs with extra
-// appended (e.g. the decoder directory keys of the published configs).
-func originalRepo(t *testing.T, extra string) (root string, configs []string) {
+// <root>/encoding holds the named original encoding configs of the study
+// with extra appended (e.g. the decoder directory keys of the published
+// configs).
+func originalRepo(t *testing.T, extra string, names ...string) (root string, configs []string) {
 	t.Helper()
 	root = t.TempDir()
 	pipe, err := filepath.Abs("testdata/pipeline")
@@ -37,7 +38,7 @@ func originalRepo(t *testing.T, extra string) (root string, configs []string) {
 	if err := os.Mkdir(enc, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, n := range []string{"bhscore_pytorch_TinyHier_conformance.yaml", "bhscore_caffe_TinyRev_conformance.yaml"} {
+	for _, n := range names {
 		raw, err := os.ReadFile(filepath.Join(pipe, "configs", n))
 		if err != nil {
 			t.Fatal(err)
@@ -67,7 +68,10 @@ func originalRepo(t *testing.T, extra string) (root string, configs []string) {
 // all below ../data as the configs and scripts say. Nothing else may be
 // written there but settings.json, the reports and the job state.
 func TestOriginalConfigLayout(t *testing.T) {
-	root, configs := originalRepo(t, "feature decoder dir:\n  ../data/feature_decoders/ImageNetTraining\ndecoded feature dir:\n  ../data/decoded_features/ImageNetTest\n")
+	// One network (80 jobs) keeps the test short; merging several original
+	// configs is TestLoadOriginalConfigs' (package analysis).
+	root, configs := originalRepo(t, "feature decoder dir:\n  ../data/feature_decoders/ImageNetTraining\ndecoded feature dir:\n  ../data/decoded_features/ImageNetTest\n",
+		"bhscore_caffe_TinyRev_conformance.yaml")
 	cfg, err := analysis.LoadConfig("", configs...)
 	if err != nil {
 		t.Fatal(err)
@@ -79,20 +83,20 @@ func TestOriginalConfigLayout(t *testing.T) {
 	if _, err := Run(context.Background(), cfg, &analysis.Options{}, nil); err != nil {
 		t.Fatal(err)
 	}
-	net := `(pytorch/TinyHier/(conv1|conv2|conv3|fc1|fc2)|caffe/TinyRev/stage[1-4])/sub-0[12]/(V1|V2|V3|V4|HVC)/`
+	net := `caffe/TinyRev/stage[1-4]/sub-0[12]/(V1|V2|V3|V4|HVC)/`
 	model := `model/(W|b|x_mean|x_norm|y_mean|y_norm)\.mat|model/info\.yaml|model/bhscore_fingerprint\.json`
 	stem := `n\d+_\d+\.mat`
 	trees := []struct {
 		pattern string
-		files   int // 90 jobs per direction
+		files   int // 40 jobs per direction
 	}{
-		{`feature_encoders/ImageNetTraining/` + net + `(` + model + `)`, 90 * 8},
-		{`encoded_fmri/ImageNetTest/encoded_brain/` + net + stem, 90 * 50},
-		{`encoded_fmri/ImageNetTest/profile_correlation/` + net + `accuracy\.mat`, 90},
-		{`encoding_accuracy/ImageNetTest/` + net + `accuracy\.mat`, 90},
-		{`feature_decoders/ImageNetTraining/` + net + `(` + model + `)`, 90 * 8},
-		{`decoded_features/ImageNetTest/` + net + stem, 90 * 50},
-		{`decoding_accuracy/ImageNetTest/` + net + `accuracy\.mat`, 90},
+		{`feature_encoders/ImageNetTraining/` + net + `(` + model + `)`, 40 * 8},
+		{`encoded_fmri/ImageNetTest/encoded_brain/` + net + stem, 40 * 50},
+		{`encoded_fmri/ImageNetTest/profile_correlation/` + net + `accuracy\.mat`, 40},
+		{`encoding_accuracy/ImageNetTest/` + net + `accuracy\.mat`, 40},
+		{`feature_decoders/ImageNetTraining/` + net + `(` + model + `)`, 40 * 8},
+		{`decoded_features/ImageNetTest/` + net + stem, 40 * 50},
+		{`decoding_accuracy/ImageNetTest/` + net + `accuracy\.mat`, 40},
 		{`settings\.json`, 1},
 	}
 	res := make([]*regexp.Regexp, len(trees))
@@ -141,7 +145,7 @@ func TestOriginalConfigLayout(t *testing.T) {
 	}
 	// The notebook's settings.json for these trees, next to them.
 	d, err := LoadDesign(filepath.Join(data, "settings.json"))
-	if err != nil || fmt.Sprint(d.Order) != "[TinyHier TinyRev]" {
+	if err != nil || fmt.Sprint(d.Order) != "[TinyRev]" {
 		t.Errorf("settings.json: %v %v", d, err)
 	}
 }
