@@ -223,9 +223,20 @@ type fingerprints struct {
 	model *provenance.Fingerprint // what training reads: the model directory's
 }
 
-// fingerprint computes job j's fingerprints (once per run) and keeps them
-// on j for its job function.
-func (r *runner) fingerprint(j *Job) (_ *provenance.Fingerprint, err error) {
+// fingerprint computes job j's fingerprints (once per run, by jobs.Run)
+// and keeps them on j for its job function.
+func (r *runner) fingerprint(j *Job) (*provenance.Fingerprint, error) {
+	fps, err := r.fingerprints(j)
+	if err != nil {
+		return nil, err
+	}
+	j.fps = fps
+	return fps.job, nil
+}
+
+// fingerprints computes job j's fingerprints; input identities are
+// examined once per run (r.ids).
+func (r *runner) fingerprints(j *Job) (_ fingerprints, err error) {
 	defer func() {
 		if err != nil {
 			err = fmt.Errorf("%s: %w", j, err)
@@ -233,7 +244,7 @@ func (r *runner) fingerprint(j *Job) (_ *provenance.Fingerprint, err error) {
 	}()
 	sub, sel, err := r.subjectROI(j)
 	if err != nil {
-		return nil, err
+		return fingerprints{}, err
 	}
 	m := &provenance.Fingerprint{}
 	m.Set("format version", provenance.Int(FormatVersion))
@@ -268,7 +279,7 @@ func (r *runner) fingerprint(j *Job) (_ *provenance.Fingerprint, err error) {
 			continue
 		}
 		if err := r.ids.Add(m, in.role, in.path); err != nil {
-			return nil, err
+			return fingerprints{}, err
 		}
 	}
 	fp := m.Clone()
@@ -280,11 +291,10 @@ func (r *runner) fingerprint(j *Job) (_ *provenance.Fingerprint, err error) {
 		{"test features", features.LayerSource(r.testStore(j), j.Layer)},
 	} {
 		if err := r.ids.Add(fp, in.role, in.path); err != nil {
-			return nil, err
+			return fingerprints{}, err
 		}
 	}
-	j.fps = fingerprints{job: fp, model: m}
-	return fp, nil
+	return fingerprints{job: fp, model: m}, nil
 }
 
 // modelFingerprint reads the fingerprint recorded in a model directory.

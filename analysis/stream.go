@@ -292,10 +292,15 @@ func (r *runner) fitLayer(ctx context.Context, j *Job, lf *layerFit) error {
 	return nil
 }
 
-// done reports whether job j has its done marker.
+// done reports whether job j is done with its current fingerprint (a
+// stale job joins the layer's streamed fit: jobs.Run will redo it).
 func (r *runner) done(j *Job) bool {
 	mp, err := jobs.KeyPath(r.state, j.Key(), ".done")
-	return err == nil && jobs.Done(mp)
+	if err != nil {
+		return false
+	}
+	fps, err := r.fingerprints(j)
+	return err == nil && jobs.CheckFingerprint(mp, fps.job, false) == nil
 }
 
 // closeFits closes what unfinished streamed fits hold.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/brainhierarchy/bhscore/fastl2lir"
 	"github.com/brainhierarchy/bhscore/internal/atomicfile"
+	"github.com/brainhierarchy/bhscore/internal/fsx"
 	imat "github.com/brainhierarchy/bhscore/internal/mat"
 )
 
@@ -132,7 +133,7 @@ func loadVector(path, key string, n int) ([]float32, error) {
 // IsDone reports whether dir holds an info.yaml marking the computation
 // done, the test the original training scripts use to skip a job.
 func IsDone(dir string) bool {
-	b, err := os.ReadFile(filepath.Join(dir, "info.yaml"))
+	b, err := fsx.ReadFile(filepath.Join(dir, "info.yaml"))
 	if err != nil {
 		return false
 	}

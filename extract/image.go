@@ -10,7 +10,8 @@ import (
 	"image/jpeg"
 	"image/png"
 	"io"
-	"os"
+
+	"github.com/brainhierarchy/bhscore/internal/fsx"
 )
 
 // Image is an 8-bit image: W x H pixels of C channels (1 for grey, 3 for
@@ -38,7 +39,7 @@ const maxPixels = 1 << 28
 // Pillow's libjpeg-turbo; see the package documentation for the measured
 // difference.
 func DecodeFile(path string) (*Image, error) {
-	f, err := os.Open(path)
+	f, err := fsx.Open(path)
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/brainhierarchy/bhscore/internal/fsx"
 	"github.com/brainhierarchy/bhscore/internal/onnxpb"
 )
 
@@ -58,7 +59,7 @@ func LoadModel(path string) (*Model, error) {
 	if st.Size() >= maxModelBytes {
 		return nil, fmt.Errorf("extract: %s: %w: %d bytes (models over 2 GiB with external data are not supported)", path, ErrModel, st.Size())
 	}
-	b, err := os.ReadFile(path)
+	b, err := fsx.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("extract: %w", err)
 	}
