@@ -3,14 +3,19 @@
 // With no arguments it simulates a study with a known hierarchy in a
 // temporary directory, decodes and encodes every (network, layer, subject,
 // ROI) on all cores, scores and ranks the networks, prints the ranking and
-// writes Figure 3, Figure S1 and a JSON/CSV report:
+// writes Figure 3, Figure S1, a JSON/CSV report and a self-contained HTML
+// report, every score with its bootstrap interval and permutation p-value
+// (-bootstrap, -permutations, -ci, -resample-seed):
 //
 //	bhscore [-workdir DIR] [-size tiny|default|paper] [-seed N]
 //
 // Scoring published accuracy trees (the paper's Figure 3):
 //
 //	bhscore -settings settings.json -decoding decoding_accuracy/ImageNetTest \
-//	        -encoding encoding_accuracy/ImageNetTest -json out.json -figures figs
+//	        -encoding encoding_accuracy/ImageNetTest [-json out.json] [-figures figs] [-html report.html]
+//
+// writes only the outputs named, or all of them into ./bhscore-out when none
+// is; -select exact|numpy|notebook|montecarlo picks the layer selection.
 //
 // A real study from a config (Go-native study.yaml or original encoding
 // configs), optionally one shard of it on a cluster:
