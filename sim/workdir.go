@@ -53,40 +53,43 @@ func Generate(ctx context.Context, dir string, size Size, seed uint64, o *WriteO
 	if err != nil {
 		return nil, err
 	}
+	return s, s.generate(ctx, dir, o)
+}
+
+// generate is Generate for a designed study.
+func (s *Study) generate(ctx context.Context, dir string, o *WriteOptions) error {
+	size, seed := s.Size, s.Seed
 	mpath := filepath.Join(dir, ManifestName)
 	old, err := readManifest(mpath)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		if err := checkEmpty(dir); err != nil {
-			return nil, err
+			return err
 		}
 	case err != nil:
-		return nil, err
+		return err
 	case old.Complete && old.Size == size.String() && old.Seed == seed && present(dir, old.Files):
-		return s, nil
+		return nil
 	default:
 		for _, f := range old.Files {
 			p, err := atomicfile.SafeJoin(dir, strings.Split(f, "/")...)
 			if err != nil {
-				return nil, fmt.Errorf("sim: %s: %w", mpath, err)
+				return fmt.Errorf("sim: %s: %w", mpath, err)
 			}
 			if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return nil, fmt.Errorf("sim: %w", err)
+				return fmt.Errorf("sim: %w", err)
 			}
 		}
 	}
 	m := manifest{Size: size.String(), Seed: seed, Files: s.paths()}
 	if err := writeManifest(mpath, m); err != nil {
-		return nil, err
+		return err
 	}
 	if err := s.Write(ctx, dir, o); err != nil {
-		return nil, err
+		return err
 	}
 	m.Complete = true
-	if err := writeManifest(mpath, m); err != nil {
-		return nil, err
-	}
-	return s, nil
+	return writeManifest(mpath, m)
 }
 
 // paths lists the files Write writes, relative to the study directory,

@@ -106,7 +106,7 @@ type runLog struct {
 // reasons into l; models are kept.
 func (l *runLog) options() *analysis.Options {
 	l.reasons = map[string][]string{}
-	return &analysis.Options{SolverWorkers: 1, Progress: func(e analysis.Event) {
+	return &analysis.Options{SolverWorkers: 1, DiscardPredictions: true, Progress: func(e analysis.Event) {
 		if e.Kind == analysis.JobStarted {
 			l.mu.Lock()
 			l.started = append(l.started, e.Job.Key())
@@ -143,6 +143,7 @@ func reportJSON(t *testing.T, rep *report.Report) []byte {
 // done markers and accuracy trees does not bring back the old models: a
 // model is reused only with its own configuration's fingerprint.
 func TestRerunAfterParameterChange(t *testing.T) {
+	t.Parallel()
 	dir := trustStudy(t)
 	out := t.TempDir()
 	cfg := trustConfig(dir, out)
@@ -215,13 +216,14 @@ func mustParseScore(t *testing.T, js []byte) float64 {
 // refused by default, naming it, and reused with ReuseModels; bdpy's loader
 // ignores the fingerprint file bhscore adds.
 func TestModelWithoutFingerprint(t *testing.T) {
+	t.Parallel()
 	dir := trustStudy(t)
 	out := t.TempDir()
 	cfg := trustConfig(dir, out)
 	rel := "feature_decoders/ImageNetTraining/caffe/TinyRev/stage2/sub-01/V1/model"
 	// A model the original scripts trained (the pipeline's fixture).
 	copyTree(t, filepath.Join(pipelineDir, "feature_decoders/ImageNetTraining/caffe/TinyRev/stage2/sub-02/V4/model"), filepath.Join(out, rel))
-	_, err := bhscore.Run(context.Background(), cfg, &analysis.Options{SolverWorkers: 1}, nil)
+	_, err := bhscore.Run(context.Background(), cfg, &analysis.Options{SolverWorkers: 1, DiscardPredictions: true}, nil)
 	if !errors.Is(err, analysis.ErrModelUnverified) {
 		t.Fatalf("foreign model: %v, want ErrModelUnverified", err)
 	}
@@ -239,10 +241,10 @@ func TestModelWithoutFingerprint(t *testing.T) {
 	}
 	os.Remove(fp)
 	os.RemoveAll(filepath.Join(out, ".bhscore"))
-	if _, err := bhscore.Run(context.Background(), cfg, &analysis.Options{SolverWorkers: 1}, nil); !errors.Is(err, analysis.ErrModelUnverified) {
+	if _, err := bhscore.Run(context.Background(), cfg, &analysis.Options{SolverWorkers: 1, DiscardPredictions: true}, nil); !errors.Is(err, analysis.ErrModelUnverified) {
 		t.Fatalf("model without fingerprint: %v, want ErrModelUnverified", err)
 	}
-	if _, err := bhscore.Run(context.Background(), cfg, &analysis.Options{SolverWorkers: 1, ReuseModels: true}, nil); err != nil {
+	if _, err := bhscore.Run(context.Background(), cfg, &analysis.Options{SolverWorkers: 1, DiscardPredictions: true, ReuseModels: true}, nil); err != nil {
 		t.Fatalf("with ReuseModels: %v", err)
 	}
 }
@@ -251,11 +253,12 @@ func TestModelWithoutFingerprint(t *testing.T) {
 // one output at once: the second refuses, naming the difference (exit code
 // 4), and the first finishes unharmed.
 func TestConflictingConfigurations(t *testing.T) {
+	t.Parallel()
 	dir := trustStudy(t)
 	out := t.TempDir()
 	started, release := make(chan struct{}), make(chan struct{})
 	var once sync.Once
-	ao := &analysis.Options{SolverWorkers: 1, Progress: func(e analysis.Event) {
+	ao := &analysis.Options{SolverWorkers: 1, DiscardPredictions: true, Progress: func(e analysis.Event) {
 		if e.Kind == analysis.JobStarted {
 			once.Do(func() { close(started); <-release })
 		}
@@ -266,7 +269,7 @@ func TestConflictingConfigurations(t *testing.T) {
 		done <- err
 	}()
 	<-started
-	_, err := bhscore.Run(context.Background(), trustConfigAlpha(dir, out, 1e6), &analysis.Options{SolverWorkers: 1}, nil)
+	_, err := bhscore.Run(context.Background(), trustConfigAlpha(dir, out, 1e6), &analysis.Options{SolverWorkers: 1, DiscardPredictions: true}, nil)
 	close(release)
 	if !errors.Is(err, analysis.ErrConflict) {
 		t.Fatalf("second configuration: %v, want ErrConflict", err)
@@ -286,39 +289,33 @@ func TestConflictingConfigurations(t *testing.T) {
 	}
 }
 
-// TestSeedChangeRedone: a simulated study regenerated with another seed in
-// the same directory (bhscore owns it: its manifest) makes every job run
-// again, the changed inputs named.
-func TestSeedChangeRedone(t *testing.T) {
-	w := t.TempDir()
-	ctx := context.Background()
-	if _, err := sim.Generate(ctx, w, sim.Tiny, 1, nil); err != nil {
-		t.Fatal(err)
-	}
-	load := func() *analysis.Config {
-		cfg, err := analysis.LoadConfig(w, filepath.Join(w, "study.yaml"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfg.Subjects, cfg.ROIs = cfg.Subjects[:1], cfg.ROIs[:1]
-		cfg.Networks = cfg.Networks[:1]
-		cfg.Networks[0].Layers = cfg.Networks[0].Layers[:2]
-		return cfg
-	}
+// TestInputChangedRedone: an input file rewritten with other data (as a
+// simulated study regenerated with another seed in its workdir: sim's
+// TestGenerateOwnsItsDirectory) makes every job that reads it run again,
+// the file named; the others are kept.
+func TestInputChangedRedone(t *testing.T) {
+	t.Parallel()
+	dir := trustStudy(t)
+	cfg := trustConfig(dir, t.TempDir())
+	runTrust(t, cfg, &runLog{})
+	test := filepath.Join(dir, "fmri/sub-01_perceptionNaturalImageTest_VC_v2.h5")
+	setValue(t, test, 0, 0, 12345)
 	var l runLog
-	runTrust(t, load(), &l)
-	if _, err := sim.Generate(ctx, w, sim.Tiny, 2, nil); err != nil {
-		t.Fatal(err)
-	}
-	l = runLog{}
-	runTrust(t, load(), &l)
-	if len(l.started) != 4 || len(l.reasons) != 4 {
-		t.Fatalf("after the seed change: started %q, reasons %v", l.started, l.reasons)
+	runTrust(t, cfg, &l)
+	if len(l.started) != 8 || len(l.reasons) != 8 {
+		t.Fatalf("after the test fMRI changed: started %q, reasons %v", l.started, l.reasons)
 	}
 	for k, r := range l.reasons {
-		if !strings.Contains(strings.Join(r, "; "), "fMRI") {
-			t.Errorf("%s redone because %q: no fMRI input named", k, r)
+		if len(r) != 1 || !strings.HasPrefix(r[0], "test fMRI "+test+": ") {
+			t.Errorf("%s redone because %q", k, r)
 		}
+	}
+	// The models did not depend on the test file: they were kept.
+	l = runLog{}
+	cfg.Decoding.Alpha = cfg.Encoding.Alpha
+	runTrust(t, cfg, &l)
+	if len(l.started) != 0 {
+		t.Errorf("unchanged rerun started %q", l.started)
 	}
 }
 
@@ -326,6 +323,7 @@ func TestSeedChangeRedone(t *testing.T) {
 // the new features and the study is scored (it used to fail at scoring on
 // every rerun).
 func TestNetworkDirChanged(t *testing.T) {
+	t.Parallel()
 	dir := trustStudy(t)
 	for _, set := range []string{"ImageNetTraining", "ImageNetTest"} {
 		copyTree(t, filepath.Join(dir, "features", set, "caffe/TinyRev"), filepath.Join(dir, "features", set, "caffe/TinyRev2"))
@@ -349,6 +347,7 @@ func TestNetworkDirChanged(t *testing.T) {
 // TestWorkdirNotOwned: a -workdir holding a user's study.yaml,
 // settings.json and BData file is refused, the files untouched.
 func TestWorkdirNotOwned(t *testing.T) {
+	t.Parallel()
 	w := t.TempDir()
 	files := map[string]string{"study.yaml": "mine: 1\n", "settings.json": "{}\n", "sub-01.h5": "not yours"}
 	for name, body := range files {
@@ -373,6 +372,7 @@ func TestWorkdirNotOwned(t *testing.T) {
 // TestFIFOInputs: a named pipe in place of a feature .mat file or a BData
 // file is an error naming it, at once (it used to block for ever).
 func TestFIFOInputs(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ name, rel string }{
 		{"feature file", "features/ImageNetTraining/caffe/TinyRev/stage1"},
 		{"BData file", "fmri/sub-01_perceptionNaturalImageTest_VC_v2.h5"},
@@ -390,7 +390,7 @@ func TestFIFOInputs(t *testing.T) {
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
-			_, err := bhscore.Run(ctx, trustConfig(dir, t.TempDir()), &analysis.Options{SolverWorkers: 1}, nil)
+			_, err := bhscore.Run(ctx, trustConfig(dir, t.TempDir()), &analysis.Options{SolverWorkers: 1, DiscardPredictions: true}, nil)
 			if ctx.Err() != nil {
 				t.Fatal("run blocked on the FIFO")
 			}
@@ -415,6 +415,7 @@ func writeLock(t *testing.T, path string, hb time.Time) {
 // lock of another worker leaves the study incomplete with an error naming
 // the job, the lock, its host and pid, saying "study", exit code 3.
 func TestLocksHeldOrSkewed(t *testing.T) {
+	t.Parallel()
 	dir := trustStudy(t)
 	cfg := trustConfig(dir, t.TempDir())
 	key := cfg.Jobs()[0].Key()
@@ -428,7 +429,7 @@ func TestLocksHeldOrSkewed(t *testing.T) {
 	cfg = trustConfig(dir, t.TempDir())
 	lock, _ = jobs.KeyPath(filepath.Join(cfg.Output, ".bhscore"), key, ".lock")
 	writeLock(t, lock, time.Now())
-	_, err = bhscore.Run(context.Background(), cfg, &analysis.Options{SolverWorkers: 1}, nil)
+	_, err = bhscore.Run(context.Background(), cfg, &analysis.Options{SolverWorkers: 1, DiscardPredictions: true}, nil)
 	if !errors.Is(err, analysis.ErrHeld) || !errors.Is(err, bhscore.ErrIncomplete) {
 		t.Fatalf("live foreign lock: %v, want ErrHeld", err)
 	}
@@ -464,6 +465,7 @@ func setValue(t *testing.T, path string, row, col int, v float64) {
 // voxel (it used to turn every decoder of the ROI into NaN, counted as 0,
 // silently); non_finite: propagate keeps the original's behaviour.
 func TestNaNInTrainingData(t *testing.T) {
+	t.Parallel()
 	dir := trustStudy(t)
 	train := filepath.Join(dir, "fmri/sub-01_perceptionNaturalImageTraining_VC_v2.h5")
 	f, err := fmri.Open(train)
@@ -477,10 +479,10 @@ func TestNaNInTrainingData(t *testing.T) {
 	}
 	setValue(t, train, 7, v1[0], math.NaN())
 	cfg := trustConfig(dir, t.TempDir())
-	_, err = bhscore.Run(context.Background(), cfg, &analysis.Options{SolverWorkers: 1}, nil)
+	_, err = bhscore.Run(context.Background(), cfg, &analysis.Options{SolverWorkers: 1, DiscardPredictions: true}, nil)
 	wantErr(t, err, "4 of 8 jobs failed", train, "ROI_V1 = 1", "NaN at trial 7", fmt.Sprintf("dataset column %d", v1[0]), "non_finite")
 	cfg.NonFinite = analysis.NonFinitePropagate
-	if _, err := bhscore.Run(context.Background(), cfg, &analysis.Options{SolverWorkers: 1}, nil); err != nil {
+	if _, err := bhscore.Run(context.Background(), cfg, &analysis.Options{SolverWorkers: 1, DiscardPredictions: true}, nil); err != nil {
 		t.Fatalf("non_finite: propagate: %v", err)
 	}
 }
@@ -488,6 +490,7 @@ func TestNaNInTrainingData(t *testing.T) {
 // TestValidationUpFront: bad values are refused before any job runs (no
 // state written), with usage exit code 2; an explicit alpha 0 is honoured.
 func TestValidationUpFront(t *testing.T) {
+	t.Parallel()
 	dir := trustStudy(t)
 	base := "subjects: [{name: sub-01, train: a.h5, test: b.h5}]\nrois: [{name: V1, selector: ROI_V1 = 1}]\n" +
 		"train_features: f\ntest_features: g\n"
@@ -534,7 +537,7 @@ func TestValidationUpFront(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			cfg := trustConfig(dir, t.TempDir())
-			_, err := bhscore.Run(context.Background(), cfg, &analysis.Options{SolverWorkers: 1}, c.so)
+			_, err := bhscore.Run(context.Background(), cfg, &analysis.Options{SolverWorkers: 1, DiscardPredictions: true}, c.so)
 			wantErr(t, err, c.want)
 			if _, serr := os.Stat(filepath.Join(cfg.Output, ".bhscore")); !errors.Is(serr, fs.ErrNotExist) {
 				t.Errorf("state written before the options were checked: %v", serr)
@@ -555,6 +558,7 @@ func paramOf(name, value string) provenance.Param { return provenance.Param{Name
 // TestNaNAmongPublished: a NaN score has no place among the published
 // ones: "n/a" in the table and the CSV, null in the JSON (it printed 0).
 func TestNaNAmongPublished(t *testing.T) {
+	t.Parallel()
 	rep := report.New([]report.DNNScore{{Name: "Broken", Decoding: math.NaN(), Encoding: 0.2, BHScore: math.NaN()}})
 	var tab, csv, js bytes.Buffer
 	if err := rep.WriteTable(&tab); err != nil {
@@ -570,10 +574,11 @@ func TestNaNAmongPublished(t *testing.T) {
 // TestRepeatedErrorOnce: the same cause failing every job is reported once
 // with a count, not once per job.
 func TestRepeatedErrorOnce(t *testing.T) {
+	t.Parallel()
 	dir := trustStudy(t)
 	cfg := trustConfig(dir, t.TempDir())
 	cfg.TrainFeatures = filepath.Join(dir, "no-such-root")
-	_, err := bhscore.Run(context.Background(), cfg, &analysis.Options{SolverWorkers: 1}, nil)
+	_, err := bhscore.Run(context.Background(), cfg, &analysis.Options{SolverWorkers: 1, DiscardPredictions: true}, nil)
 	wantErr(t, err, "8 of 8 jobs failed", "8 jobs failed: no such file or directory")
 	if n := strings.Count(err.Error(), "no-such-root"); n > 2 {
 		t.Errorf("the cause is repeated %d times:\n%v", n, err)
@@ -583,9 +588,10 @@ func TestRepeatedErrorOnce(t *testing.T) {
 // TestCancelWhileLoading: cancelling (SIGINT in the binaries) as the first
 // job starts loading its inputs ends the run within seconds.
 func TestCancelWhileLoading(t *testing.T) {
+	t.Parallel()
 	dir := trustStudy(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	ao := &analysis.Options{SolverWorkers: 1, Progress: func(e analysis.Event) {
+	ao := &analysis.Options{SolverWorkers: 1, DiscardPredictions: true, Progress: func(e analysis.Event) {
 		if e.Kind == analysis.JobStarted {
 			cancel()
 		}
