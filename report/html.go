@@ -10,8 +10,10 @@ import (
 // HTML returns the report's content for htmlreport: the networks in rank
 // order with their intervals, p-values and rank stability, placed among
 // the published networks, the given figures (PNG), each network's
-// top-ROI counts per layer and per-subject scores, and the report's
-// Parameters (provenance is the caller's to add).
+// top-ROI counts per layer and per-subject scores and, when known, what
+// they were computed from (NetworkProvenance), and the report's Parameters
+// and Provenance (bhscore version, scoring options; further provenance is
+// the caller's to add).
 func (r *Report) HTML(figs []htmlreport.Figure) *htmlreport.Report {
 	h := &htmlreport.Report{
 		Title:           "Brain hierarchy scores",
@@ -28,6 +30,12 @@ func (r *Report) HTML(figs []htmlreport.Figure) *htmlreport.Report {
 	}
 	for _, p := range r.Parameters {
 		h.Parameters = append(h.Parameters, htmlreport.Field{Name: p.Name, Value: p.Value})
+	}
+	if pv := r.Provenance; pv != nil {
+		h.Provenance = append(h.Provenance, htmlreport.Field{Name: "bhscore version", Value: pv.Version})
+		for _, p := range pv.Scoring {
+			h.Provenance = append(h.Provenance, htmlreport.Field{Name: "scoring: " + p.Name, Value: p.Value})
+		}
 	}
 	for _, i := range r.Ranking {
 		d := r.DNNs[i]
@@ -49,6 +57,26 @@ func (r *Report) HTML(figs []htmlreport.Figure) *htmlreport.Report {
 					row = append(row, strconv.Itoa(v))
 				}
 				t.Rows = append(t.Rows, row)
+			}
+			n.Tables = append(n.Tables, t)
+		}
+		if pv := d.Provenance; pv != nil {
+			t := htmlreport.Table{Title: "Computed from (fingerprint " + pv.Fingerprint + ")", Columns: []string{"parameter or input", "value or identity"}}
+			for _, p := range pv.Params {
+				t.Rows = append(t.Rows, []string{p.Name, p.Value})
+			}
+			for _, in := range pv.Inputs {
+				id := in.Kind + ", " + strconv.FormatInt(in.Size, 10) + " bytes"
+				if in.Files > 0 {
+					id += ", " + strconv.Itoa(in.Files) + " files"
+				}
+				if in.SHA256 != "" {
+					id += ", sha256 " + in.SHA256
+				}
+				if in.ModTime != "" {
+					id += ", modified " + in.ModTime
+				}
+				t.Rows = append(t.Rows, []string{in.Role, in.Path + " (" + id + ")"})
 			}
 			n.Tables = append(n.Tables, t)
 		}
