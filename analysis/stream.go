@@ -246,7 +246,8 @@ func (r *runner) fitLayer(ctx context.Context, j *Job, lf *layerFit) error {
 		yBytes += int64(n) * int64(v) * 8
 	}
 	scratch := filepath.Join(r.state, "scratch")
-	co := &features.ColumnsOptions{Order: features.Fortran, ScratchDir: scratch, Workers: r.solver}
+	co := &features.ColumnsOptions{Order: features.Fortran, ScratchDir: scratch, Workers: r.solver,
+		Finite: r.cfg.nonFinite() == NonFiniteError}
 	index, err := r.index(j)
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -26,6 +27,8 @@ type Columns struct {
 	work    int
 	scratch string // file to remove on Close; "" if none
 	pool    scratchPool
+
+	finite bool // Read refuses NaN and ±Inf values
 
 	mu     sync.Mutex
 	closed bool
@@ -71,6 +74,10 @@ type ColumnsOptions struct {
 	Pack PackOptions
 	// Workers bounds the goroutines expanding tiles (0: GOMAXPROCS).
 	Workers int
+	// Finite makes Read fail with a *NonFiniteError (naming the layer, the
+	// image and the unit) when the units it reads hold NaN or ±Inf values,
+	// the check Layer.CheckFinite makes of a whole layer.
+	Finite bool
 }
 
 // OpenColumns opens one layer of any store for column reads in o.Order. A
@@ -93,7 +100,7 @@ func OpenColumns(ctx context.Context, s Store, layer string, o *ColumnsOptions) 
 			return nil, err
 		}
 		if c.ph.version == packVersion2 && (c.Order() == opt.Order || len(c.ph.shape) < 2) {
-			c.work = opt.Workers
+			c.work, c.finite = opt.Workers, opt.Finite
 			return c, nil
 		}
 		c.Close()
@@ -121,7 +128,7 @@ func OpenColumns(ctx context.Context, s Store, layer string, o *ColumnsOptions) 
 		os.RemoveAll(tmp)
 		return nil, err
 	}
-	c.scratch = tmp
+	c.scratch, c.finite = tmp, opt.Finite
 	return c, nil
 }
 
@@ -214,7 +221,37 @@ func (c *Columns) Read(ctx context.Context, u0, u1 int, dst []float32) error {
 		}
 		return &Error{File: c.path, Layer: c.ph.name, Err: err}
 	}
+	if c.finite {
+		return c.checkFinite(u0, dst)
+	}
 	return nil
+}
+
+// checkFinite returns a *NonFiniteError for the first NaN or ±Inf of dst,
+// units u0... of every image (unit-major, as Read fills it), counting
+// those of dst.
+func (c *Columns) checkFinite(u0 int, dst []float32) error {
+	rows := c.Rows()
+	var e *NonFiniteError
+	for k, v := range dst {
+		f := float64(v)
+		isNaN, isInf := math.IsNaN(f), math.IsInf(f, 0)
+		if !isNaN && !isInf {
+			continue
+		}
+		if e == nil {
+			e = &NonFiniteError{Layer: c.ph.name, Label: c.ph.labels[k%rows], Unit: u0 + k/rows, Value: v}
+		}
+		if isNaN {
+			e.NaN++
+		} else {
+			e.Inf++
+		}
+	}
+	if e == nil {
+		return nil
+	}
+	return e
 }
 
 func (c *Columns) read2(ctx context.Context, u0, u1 int, dst []float32) error {
