@@ -66,10 +66,24 @@ func ParseDesign(raw []byte) (*Design, error) {
 	if len(s.Order) == 0 {
 		return nil, errors.New("no dnns")
 	}
+	// A name given twice would be scored twice, or a layer counted twice
+	// in the hierarchy, silently.
+	if err := unique("subject", s.Subjects); err != nil {
+		return nil, err
+	}
+	if err := unique("roi", s.ROIs); err != nil {
+		return nil, err
+	}
+	if err := unique("dnn", s.Order); err != nil {
+		return nil, err
+	}
 	for _, name := range s.Order {
 		d := s.DNNs[name]
 		if len(d.Layers) == 0 {
 			return nil, fmt.Errorf("dnn %q has no layers", name)
+		}
+		if err := unique(fmt.Sprintf("dnn %q: layer", name), d.Layers); err != nil {
+			return nil, err
 		}
 		if d.Dir == "" {
 			return nil, fmt.Errorf("dnn %q has no dir", name)
@@ -79,6 +93,18 @@ func ParseDesign(raw []byte) (*Design, error) {
 		}
 	}
 	return &s, nil
+}
+
+// unique returns an error naming the first element of names given twice.
+func unique(what string, names []string) error {
+	seen := make(map[string]bool, len(names))
+	for _, n := range names {
+		if seen[n] {
+			return fmt.Errorf("%s %q given twice", what, n)
+		}
+		seen[n] = true
+	}
+	return nil
 }
 
 // orderedKeys decodes the keys of a JSON object in file order.

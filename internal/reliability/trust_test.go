@@ -544,6 +544,12 @@ func TestValidationUpFront(t *testing.T) {
 			}
 		})
 	}
+	t.Run("duplicate layer in settings.json", func(t *testing.T) {
+		_, err := bhscore.ParseDesign([]byte(`{"subjects": ["sub-01"], "rois": ["V1"], "dnns": {"N": {"dir": "p/N", "layers": ["a", "b", "a"]}}}`))
+		wantErr(t, err, `layer "a" given twice`)
+		_, err = bhscore.ParseDesign([]byte(`{"subjects": ["sub-01"], "rois": ["V1"], "dnns": {"N": {"dir": "p/N", "layers": ["a"]}, "N": {"dir": "q/N", "layers": ["a"]}}}`))
+		wantErr(t, err, `dnn "N" given twice`)
+	})
 	t.Run("figure names", func(t *testing.T) {
 		err := figures.CheckNames([]string{"Net A", "VGG", "Net_A"})
 		wantErr(t, err, `"Net A"`, `"Net_A"`, "figureS1_Net_A.png")
