@@ -71,6 +71,8 @@ type ScoreOptions struct {
 	// permutation p-values and rank stability to the report
 	// (hierarchy.Uncertainties, with Selection for the decoding
 	// replicates). Its Src is replaced by rand.NewPCG(ResampleSeed, 0).
+	// With at least MinSubjects subjects (default 5) each subject is also
+	// scored alone so that the bootstrap resamples subjects as well.
 	Uncertainty *hierarchy.Uncertainty
 	// ResampleSeed seeds the resampling streams.
 	ResampleSeed uint64
@@ -160,8 +162,11 @@ func ScoreTrees(ctx context.Context, s *Design, decodingRoot, encodingRoot strin
 		if sc.DecodingResult != nil {
 			ds.TopROICounts = topCounts(sc.DecodingResult, len(s.ROIs))
 		}
-		nets = append(nets, hierarchy.NetworkOf(name, sc))
-		if o.PerSubject {
+		net := hierarchy.NetworkOf(name, sc)
+		// Enough subjects for the bootstrap to resample them needs each
+		// subject's results.
+		bySubject := o.Uncertainty != nil && len(s.Subjects) >= cmp.Or(o.Uncertainty.MinSubjects, hierarchy.DefaultMinSubjects)
+		if o.PerSubject || bySubject {
 			if sel != nil && sel.RNG != nil {
 				c := *sel
 				c.RNG = nil
@@ -172,9 +177,15 @@ func ScoreTrees(ctx context.Context, s *Design, decodingRoot, encodingRoot strin
 				return nil, fmt.Errorf("bhscore: %s: %w", name, err)
 			}
 			for j, p := range per {
-				ds.Subjects = append(ds.Subjects, report.SubjectScore{Subject: s.Subjects[j], Decoding: p.Decoding, Encoding: p.Encoding, BHScore: p.BHScore})
+				if o.PerSubject {
+					ds.Subjects = append(ds.Subjects, report.SubjectScore{Subject: s.Subjects[j], Decoding: p.Decoding, Encoding: p.Encoding, BHScore: p.BHScore})
+				}
+				if bySubject {
+					net.Subjects = append(net.Subjects, hierarchy.SubjectResults{Decoding: p.DecodingResult, Encoding: p.EncodingResult})
+				}
 			}
 		}
+		nets = append(nets, net)
 		dnns = append(dnns, ds)
 		if o.Progress != nil {
 			o.Progress(i+1, len(s.Order), name)

@@ -100,27 +100,28 @@ func Bootstrap(ctx context.Context, res *Result, r *Resampling) (*Interval, erro
 // bootstrapInto fills dst with bootstrap replicates of res's score drawn
 // from src.
 func (c *Resampling) bootstrapInto(ctx context.Context, res *Result, src rand.Source, dst []float64) error {
-	t := res.Table
+	return c.bootstrapSubjectsInto(ctx, res, nil, src, dst)
+}
+
+// bootstrapSubjectsInto fills dst with bootstrap replicates drawn from src.
+// With subjects (per-subject results whose tables sum to pooled's), a
+// replicate first draws len(subjects) subjects with replacement, then each
+// drawn subject's units; otherwise it draws pooled's units.
+func (c *Resampling) bootstrapSubjectsInto(ctx context.Context, pooled *Result, subjects []*Result, src rand.Source, dst []float64) error {
+	t := pooled.Table
 	rt := &Table{Entries: t.Entries, Rows: t.Rows, Counts: make([]int, len(t.Counts))}
 	bin := distuv.Binomial{Src: src}
+	rng := rand.New(src)
 	for rep := range dst {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		for i, l := range res.Entries {
-			left := l.Units
-			rem := 1.0
-			for k := 0; k < t.Rows; k++ {
-				cnt := t.Counts[i*t.Rows+k]
-				var x int
-				if left > 0 && cnt > 0 && rem > 0 {
-					p := math.Min(1, float64(cnt)/float64(l.Units)/rem)
-					bin.N, bin.P = float64(left), p
-					x = int(bin.Rand())
-				}
-				rt.Counts[i*t.Rows+k] = x
-				left -= x
-				rem -= float64(cnt) / float64(l.Units)
+		if len(subjects) == 0 {
+			drawUnits(rt, pooled, &bin, false)
+		} else {
+			clear(rt.Counts)
+			for range subjects {
+				drawUnits(rt, subjects[rng.IntN(len(subjects))], &bin, true)
 			}
 		}
 		v, err := c.score(ctx, rt)
@@ -130,6 +131,34 @@ func (c *Resampling) bootstrapInto(ctx context.Context, res *Result, src rand.So
 		dst[rep] = v
 	}
 	return nil
+}
+
+// drawUnits redraws the units of every entry of res with replacement (a
+// multinomial draw of each entry's row of the contingency table, "not
+// selected" being one more category) into rt, adding to its counts when
+// add is set.
+func drawUnits(rt *Table, res *Result, bin *distuv.Binomial, add bool) {
+	t := res.Table
+	for i, l := range res.Entries {
+		left := l.Units
+		rem := 1.0
+		for k := 0; k < t.Rows; k++ {
+			cnt := t.Counts[i*t.Rows+k]
+			var x int
+			if left > 0 && cnt > 0 && rem > 0 {
+				p := math.Min(1, float64(cnt)/float64(l.Units)/rem)
+				bin.N, bin.P = float64(left), p
+				x = int(bin.Rand())
+			}
+			if add {
+				rt.Counts[i*t.Rows+k] += x
+			} else {
+				rt.Counts[i*t.Rows+k] = x
+			}
+			left -= x
+			rem -= float64(cnt) / float64(l.Units)
+		}
+	}
 }
 
 // finish sets NaN, Lo and Hi from the replicates.

@@ -26,6 +26,16 @@ type Network struct {
 	// reported (NaN for a skipped direction): permutation p-values are
 	// taken against them and the observed ranking is by their mean.
 	DecodingScore, EncodingScore float64
+	// Subjects optionally holds each subject's results (Scoring with that
+	// subject alone), whose tables sum to Decoding's and Encoding's. With
+	// at least Uncertainty.MinSubjects of them the bootstrap resamples
+	// subjects too.
+	Subjects []SubjectResults
+}
+
+// SubjectResults are one subject's results of both directions.
+type SubjectResults struct {
+	Decoding, Encoding *Result
 }
 
 // NetworkOf returns the Network of Scoring.Score's outcome.
@@ -37,6 +47,7 @@ func NetworkOf(name string, s *Scores) Network {
 const (
 	DefaultBootstrap    = DefaultReplicates
 	DefaultPermutations = DefaultReplicates
+	DefaultMinSubjects  = 5
 	// chunkReplicates is the number of replicates one task draws from
 	// its own stream: the unit of parallel work.
 	chunkReplicates = 50
@@ -65,6 +76,13 @@ type Uncertainty struct {
 	// scheduling); MonteCarlo draws from each task's own stream (Src is
 	// ignored).
 	Select *Selection
+	// MinSubjects is the number of subjects (Network.Subjects) from which
+	// the bootstrap resamples subjects as well as units: each replicate
+	// draws that many subjects with replacement, then each drawn
+	// subject's units. Below it only units are resampled (with 3
+	// subjects a bootstrap over subjects has 10 distinct samples). Zero
+	// means DefaultMinSubjects.
+	MinSubjects int
 	// Workers bounds the goroutines; zero means GOMAXPROCS.
 	Workers int
 	// Progress, if not nil, is called after each task with the number of
@@ -110,6 +128,9 @@ func (u *Uncertainty) resolve() (Uncertainty, error) {
 	}
 	if c.Level == 0 {
 		c.Level = DefaultLevel
+	}
+	if c.MinSubjects == 0 {
+		c.MinSubjects = DefaultMinSubjects
 	}
 	if c.Workers <= 0 {
 		c.Workers = runtime.GOMAXPROCS(0)
@@ -157,7 +178,8 @@ type utask struct {
 // stability for every network, in input order.
 //
 // Bootstrap replicates resample units (decoding) and voxels (encoding)
-// within each layer (ROI) as Bootstrap does; permutations shuffle the
+// within each layer (ROI) as Bootstrap does, after resampling subjects
+// when a network has at least MinSubjects of them; permutations shuffle the
 // layer order (decoding, first and last layer included) or the ROI
 // order (encoding) as Permutation does. Replicates are split into tasks
 // of 50, each with its own PCG stream seeded from Src in a fixed order,
@@ -212,7 +234,7 @@ func Uncertainties(ctx context.Context, nets []Network, u *Uncertainty) ([]Netwo
 			dst := reps[tk.net][d][tk.kind][tk.lo:tk.hi]
 			var err error
 			if tk.kind == kBoot {
-				err = rc.bootstrapInto(gctx, res, src, dst)
+				err = rc.bootstrapSubjectsInto(gctx, res, subjectsOf(n, tk.enc, c.MinSubjects), src, dst)
 			} else {
 				err = rc.permuteInto(gctx, res.Table, src, dst)
 			}
@@ -263,6 +285,25 @@ func Uncertainties(ctx context.Context, nets []Network, u *Uncertainty) ([]Netwo
 	}
 	rankStability(out, obs, nb, c.Level)
 	return out, nil
+}
+
+// subjectsOf returns the per-subject results of one direction of n when
+// it has at least min subjects, else nil.
+func subjectsOf(n Network, enc bool, min int) []*Result {
+	if len(n.Subjects) < min {
+		return nil
+	}
+	out := make([]*Result, len(n.Subjects))
+	for i, s := range n.Subjects {
+		out[i] = s.Decoding
+		if enc {
+			out[i] = s.Encoding
+		}
+		if out[i] == nil {
+			return nil
+		}
+	}
+	return out
 }
 
 // mean2 returns the element-wise mean of a and b, nil unless both are

@@ -147,3 +147,78 @@ func TestUncertaintiesOneDirection(t *testing.T) {
 		t.Error("cancelled context: no error")
 	}
 }
+
+// TestUncertaintiesSubjects checks the two-stage bootstrap: with at least
+// MinSubjects per-subject results the replicates resample subjects too.
+// Subjects that disagree (half strongly hierarchical, half not) widen the
+// interval over the units-only bootstrap, and results stay independent of
+// the number of workers.
+func TestUncertaintiesSubjects(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	const layers, rois, units = 6, 5, 80
+	var subjects []SubjectResults
+	pooled := make([][][]float64, layers)
+	for i := range pooled {
+		pooled[i] = make([][]float64, rois)
+	}
+	for s := range 6 {
+		strength := 0.9
+		if s%2 == 1 {
+			strength = 0.1
+		}
+		acc := synthAcc(rng, layers, rois, units, strength)
+		res, err := Compute(acc, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		subjects = append(subjects, SubjectResults{Decoding: res})
+		for i := range acc {
+			for r := range acc[i] {
+				pooled[i][r] = append(pooled[i][r], acc[i][r]...)
+			}
+		}
+	}
+	dec, err := Compute(pooled, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The pooled table is the sum of the subjects' tables.
+	for k := range dec.Table.Counts {
+		sum := 0
+		for _, s := range subjects {
+			sum += s.Decoding.Table.Counts[k]
+		}
+		if sum != dec.Table.Counts[k] {
+			t.Fatalf("pooled count %d = %d, subjects sum to %d", k, dec.Table.Counts[k], sum)
+		}
+	}
+	sel, err := SelectLayers(context.Background(), dec.Table, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := Network{Name: "mixed", Decoding: dec, DecodingScore: sel.Score, EncodingScore: math.NaN(), Subjects: subjects}
+	run := func(n Network, workers int) NetworkUncertainty {
+		out, err := Uncertainties(context.Background(), []Network{n}, &Uncertainty{Bootstrap: 300, Permutations: -1, Src: rand.NewPCG(1, 2), Workers: workers})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out[0]
+	}
+	two := run(n, 1)
+	if !reflect.DeepEqual(two.Decoding.CI, run(n, 3).Decoding.CI) {
+		t.Error("subject bootstrap depends on the number of workers")
+	}
+	unitsOnly := n
+	unitsOnly.Subjects = nil
+	one := run(unitsOnly, 2)
+	w2, w1 := two.Decoding.CI.Hi-two.Decoding.CI.Lo, one.Decoding.CI.Hi-one.Decoding.CI.Lo
+	if !(w2 > 1.5*w1) {
+		t.Errorf("interval width with subjects %v, units only %v: want clearly wider", w2, w1)
+	}
+	// Below MinSubjects only units are resampled.
+	few := n
+	few.Subjects = subjects[:3]
+	if got := run(few, 2); !reflect.DeepEqual(got.Decoding.CI, one.Decoding.CI) {
+		t.Error("3 subjects (< MinSubjects): not the units-only bootstrap")
+	}
+}
