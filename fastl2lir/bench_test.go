@@ -6,6 +6,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"gonum.org/v1/gonum/mat"
 )
 
 // Benchmarks of issues 4 and 16. Sizes: W1 = X 6000×1000 → Y 6000×1000,
@@ -49,13 +51,7 @@ func BenchmarkFit(b *testing.B) {
 func BenchmarkFitImages(b *testing.B) {
 	for _, prec := range []Precision{Float32, Float64} {
 		b.Run(fmt.Sprintf("paper-encode-%v", prec), func(b *testing.B) {
-			const m, reps, p, q = 1200, 5, 1000, 1000
-			x, _ := randProblem(3, m, p, 1)
-			index := make([]int, m*reps)
-			for t := range index {
-				index[t] = t % m
-			}
-			_, y := randProblem(4, m*reps, 10, q)
+			x, index, y := imageProblem(1200, 5, 1000, 1000)
 			o := &Options{Alpha: 100, NFeat: 500, Precision: prec}
 			b.ReportAllocs()
 			cpu0 := cpuTime()
@@ -94,13 +90,7 @@ func BenchmarkPredict(b *testing.B) {
 func BenchmarkWholeLayer(b *testing.B) {
 	for _, p := range []int{5000, 20000} {
 		b.Run(fmt.Sprintf("p=%d", p), func(b *testing.B) {
-			const m, reps, q = 1200, 5, 100
-			x, _ := randProblem(3, m, p, 1)
-			index := make([]int, m*reps)
-			for t := range index {
-				index[t] = t % m
-			}
-			_, y := randProblem(4, m*reps, 10, q)
+			x, index, y := imageProblem(1200, 5, p, 100)
 			o := &Options{Alpha: 100, NFeat: 500, Precision: Float32}
 			b.ReportAllocs()
 			for b.Loop() {
@@ -110,6 +100,18 @@ func BenchmarkWholeLayer(b *testing.B) {
 			}
 		})
 	}
+}
+
+// imageProblem returns m distinct input rows of p units, the trial index of
+// m·reps trials (each image reps times) and q targets per trial.
+func imageProblem(m, reps, p, q int) (x *mat.Dense, index []int, y *mat.Dense) {
+	x, _ = randProblem(3, m, p, 1)
+	index = make([]int, m*reps)
+	for t := range index {
+		index[t] = t % m
+	}
+	_, y = randProblem(4, m*reps, 10, q)
+	return x, index, y
 }
 
 // cpuTime returns the process's user + system CPU time.
