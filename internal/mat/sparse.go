@@ -6,7 +6,6 @@ import (
 	"math"
 	"slices"
 
-	"github.com/brainhierarchy/bhscore/internal/atomicfile"
 	"github.com/brainhierarchy/bhscore/internal/h5"
 )
 
@@ -300,20 +299,7 @@ func WriteSparseComponents(path, name string, s *Sparse) error {
 	if err := checkValues(vals); err != nil {
 		return &Error{File: path, Var: name, Err: err}
 	}
-	err := atomicfile.Write(path, func(tmp string) error {
-		f, err := h5.Create(tmp, 512)
-		if err != nil {
-			return err
-		}
-		if err := writeSparseGroup(f, "/"+name, s, vals); err != nil {
-			f.Close()
-			return err
-		}
-		if err := f.Close(); err != nil {
-			return err
-		}
-		return h5.WriteUserBlock(tmp, userBlock())
-	})
+	err := writeV73File(path, func(f *h5.File) error { return writeSparseGroup(f, "/"+name, s, vals) })
 	if err != nil {
 		return &Error{File: path, Var: name, Err: err}
 	}

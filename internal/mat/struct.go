@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"sort"
 
-	"github.com/brainhierarchy/bhscore/internal/atomicfile"
 	"github.com/brainhierarchy/bhscore/internal/h5"
 )
 
@@ -37,21 +36,7 @@ func WriteV73Struct(path, name string, fields map[string]*Array) error {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	err := atomicfile.Write(path, func(tmp string) error {
-		f, err := h5.Create(tmp, 512)
-		if err != nil {
-			return err
-		}
-		p := "/" + name
-		if err := writeStruct(f, p, names, fields); err != nil {
-			f.Close()
-			return err
-		}
-		if err := f.Close(); err != nil {
-			return err
-		}
-		return h5.WriteUserBlock(tmp, userBlock())
-	})
+	err := writeV73File(path, func(f *h5.File) error { return writeStruct(f, "/"+name, names, fields) })
 	if err != nil {
 		return &Error{File: path, Var: name, Err: err}
 	}

@@ -322,21 +322,13 @@ func WriteV73(path string, vars map[string]*Array) error {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	err := atomicfile.Write(path, func(tmp string) error {
-		f, err := h5.Create(tmp, 512)
-		if err != nil {
-			return err
-		}
+	err := writeV73File(path, func(f *h5.File) error {
 		for _, n := range names {
 			if err := writeV73Dataset(f, "/"+n, vars[n], nil); err != nil {
-				f.Close()
 				return fmt.Errorf("variable %q: %w", n, err)
 			}
 		}
-		if err := f.Close(); err != nil {
-			return err
-		}
-		return h5.WriteUserBlock(tmp, userBlock())
+		return nil
 	})
 	if err != nil {
 		return &Error{File: path, Err: err}
@@ -420,4 +412,23 @@ func WriteSingle(path, name string, dims []int, data []float32) error {
 		a.Data[i] = float64(v)
 	}
 	return WriteV73(path, map[string]*Array{name: a})
+}
+
+// writeV73File writes a v7.3 file at path atomically: fn fills a new HDF5
+// file with room for the user block, which is written after it is closed.
+func writeV73File(path string, fn func(f *h5.File) error) error {
+	return atomicfile.Write(path, func(tmp string) error {
+		f, err := h5.Create(tmp, 512)
+		if err != nil {
+			return err
+		}
+		if err := fn(f); err != nil {
+			f.Close()
+			return err
+		}
+		if err := f.Close(); err != nil {
+			return err
+		}
+		return h5.WriteUserBlock(tmp, userBlock())
+	})
 }
