@@ -170,15 +170,15 @@ func (s *normSource) ReadColumns(ctx context.Context, j0, j1 int, dst []float32)
 	if err := s.cols.Read(ctx, j0, j1, dst); err != nil {
 		return err
 	}
-	rows := make([]float32, m*bw) // row-major, as the in-memory path holds it
-	for i := range bw {
-		for r := range m {
-			rows[r*bw+i] = dst[i*m+r]
-		}
-	}
 	if !s.fixed && j1 > s.done {
 		if j0 > s.done {
 			return fmt.Errorf("encode: internal error: units %d-%d read before %d", j0, j1, s.done)
+		}
+		rows := make([]float32, m*bw) // row-major, as the in-memory path holds it
+		for i := range bw {
+			for r := range m {
+				rows[r*bw+i] = dst[i*m+r]
+			}
 		}
 		n := s.statsOf(ctx, rows, j0, j1)
 		if n.Mean == nil {
@@ -189,12 +189,7 @@ func (s *normSource) ReadColumns(ctx context.Context, j0, j1 int, dst []float32)
 		s.done = j1
 	}
 	sub := stats.Norm{Mean: s.norm.Mean[j0:j1], Std: s.norm.Std[j0:j1]}
-	z := sub.Normalize32(rows, m, bw, s.zeroInf)
-	for i := range bw {
-		for r := range m {
-			dst[i*m+r] = z[r*bw+i]
-		}
-	}
+	sub.NormalizeColumns32(dst[:m*bw], m, s.zeroInf)
 	return nil
 }
 

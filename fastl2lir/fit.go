@@ -440,11 +440,30 @@ func (pb *prob[T]) centre(zc []T, j0, j1 int) {
 func (pb *prob[T]) push(tk []topk, pm []T, bs, j0, i0 int, mx, sx []float64, zv []bool) {
 	isF32 := unsafe.Sizeof(T(0)) == 4
 	nm1 := pb.n - 1
+	// lim[ii]·|r_thr|·sy bounds the |cross-product| of a column that cannot
+	// beat a selection's threshold r_thr: |r| < |r_thr|(1-1e-6) whatever
+	// the rounding of the division (and of float32), so such candidates
+	// are rejected without computing r. Zero-variance columns (r = 0) get
+	// +Inf; NaN thresholds and NaN or zero deviations never reject.
+	var limBuf [colBlock]float64
+	lim := limBuf[:len(sx)]
+	if len(sx) > colBlock {
+		lim = make([]float64, len(sx))
+	}
+	for ii, s := range sx {
+		lim[ii] = nm1 * s * (1 - 1e-6)
+		if zv[ii] {
+			lim[ii] = math.Inf(1)
+		}
+	}
 	for jj := range tk {
 		j := j0 + jj
 		sy, hy := pb.sy[j], pb.n*pb.my[j]
 		t := &tk[jj]
 		for ii, v := range pm[jj*bs : (jj+1)*bs] {
+			if math.Abs(float64(v)) < t.thrAbs*sy*lim[ii] {
+				continue
+			}
 			var c float64
 			if !zv[ii] {
 				c = float64(v) / nm1 / (sx[ii] * sy)

@@ -134,7 +134,7 @@ func PlanStream(m, p int, probs []ProblemShape, o *StreamOptions) (*StreamPlan, 
 			{Name: "targets", Bytes: memplan.Bytes(yBytes)},
 			{Name: "candidate lists", Bytes: memplan.Bytes(targets * capacity * candBytes)},
 			{Name: "selections and weights", Bytes: memplan.Bytes(sel * (4 + 8 + 8 + 4))},
-			{Name: "solver scratch", Bytes: memplan.Bytes(workers * (int64(k+1)*int64(k+1)*size + int64(k)*mmax*size + int64(targetBlock)*colBlock*size))},
+			{Name: "solver scratch", Bytes: memplan.Bytes(workers * (int64(k+1)*int64(k+1)*size + int64(k)*mmax*size + int64(streamGroup)*colBlock*size))},
 			{Name: "gather window", Bytes: memplan.Bytes(int64(gatherWindow) * int64(m) * 4)},
 		},
 		PerUnit: []memplan.Item{
@@ -156,7 +156,9 @@ func PlanStream(m, p int, probs []ProblemShape, o *StreamOptions) (*StreamPlan, 
 		b = (o.BlockColumns + ColumnAlign - 1) / ColumnAlign * ColumnAlign
 	}
 	b = min(b, p)
-	gcol := int64(m)*4 + 16
+	// A gathered column: its values, its weighted form for one view at a
+	// time, its mean, slot and flags.
+	gcol := int64(m)*4 + mmax*size + 8 + 16 + 1
 	fixed := int64(est.FixedBytes())
 	// The gather window is read through the source too.
 	fixed += int64(gatherWindow) * o.SourceColumnBytes
@@ -361,35 +363,74 @@ func FitStream(ctx context.Context, src ColumnSource, m, p int, probs []Problem,
 // streamProb is one problem's state in FitStream.
 type streamProb[T linalg.Float] struct {
 	pb   *prob[T] // targets prepared as in Fit (no inputs)
-	offs []int    // offs[d]: input row of distinct row d
-	gsz  int      // targets per group
-	zc   [][]T    // centred targets per group
+	view int      // index of its view
+	zc   [][]T    // centred targets per group of streamGroup
 	tk   []topk   // per target
 	out  *Sparse
 	h    []float64 // right-hand side entries of the selections, q×k
 }
 
+// streamView is the inputs as problems with the same distinct rows and
+// trial counts see them: the column statistics and the √c-weighted
+// columns are computed once per block for all of them (e.g. every ROI of
+// a subject, or every subject shown the same images).
+type streamView[T linalg.Float] struct {
+	pb   *prob[T] // its first problem: rows, counts, weights, trials
+	offs []int    // offs[d]: input row of distinct row d
+}
+
+// sameView reports whether problems a and b see the same inputs.
+func sameView[T linalg.Float](a, b *prob[T]) bool {
+	return a.m == b.m && a.n == b.n && slices.Equal(a.rows, b.rows) && slices.Equal(a.count, b.count)
+}
+
+// streamGroup is the number of targets per correlation GEMM of FitStream's
+// first pass: Fit's, so that every correlation is computed by the same
+// GEMM shape (larger groups run faster, but dgemm then rounds some
+// elements differently; TestFitStreamIdentical checks the identity).
+const streamGroup = targetBlock
+
+// weigh writes the √c-weighted column of distinct rows of one input
+// column, rounded to T, as Fit's xw holds it.
+func weigh[T linalg.Float](dst []T, col []float32, v *streamView[T]) {
+	for d, r := range v.offs {
+		dst[d] = T(v.pb.swAt(d) * round[T](float64(col[r])))
+	}
+}
+
 func fitStream[T linalg.Float](ctx context.Context, src ColumnSource, m, p int, probs []Problem, o *StreamOptions, plan *StreamPlan) ([]*Sparse, error) {
 	k := o.NFeat
 	workers := o.workers()
-	gsz := targetBlock
+	gsz := streamGroup
 	if c := o.ChunkSize; c > 0 && c < gsz {
 		gsz = c
 	}
 	capacity := min(p, 2*k)
 	total := 0
 	sps := make([]*streamProb[T], len(probs))
+	var views []*streamView[T]
 	for i, pr := range probs {
 		y := dense(pr.Y)
 		yr := y.RawMatrix()
 		pb := &prob[T]{ctx: ctx, o: &o.Options, workers: workers, q: yr.Cols, n: float64(yr.Rows), alpha: T(o.Alpha)}
 		pb.prepare(blas64.General{Rows: m}, pr.Index, yr, true)
-		sp := &streamProb[T]{pb: pb, gsz: gsz, tk: make([]topk, pb.q), offs: make([]int, pb.m)}
-		for d := range sp.offs {
-			sp.offs[d] = d
-			if pb.rows != nil {
-				sp.offs[d] = pb.rows[d]
+		sp := &streamProb[T]{pb: pb, view: -1, tk: make([]topk, pb.q)}
+		for vi, v := range views {
+			if sameView(v.pb, pb) {
+				sp.view = vi
+				break
 			}
+		}
+		if sp.view < 0 {
+			v := &streamView[T]{pb: pb, offs: make([]int, pb.m)}
+			for d := range v.offs {
+				v.offs[d] = d
+				if pb.rows != nil {
+					v.offs[d] = pb.rows[d]
+				}
+			}
+			sp.view = len(views)
+			views = append(views, v)
 		}
 		for j0 := 0; j0 < pb.q; j0 += gsz {
 			j1 := min(j0+gsz, pb.q)
@@ -404,12 +445,20 @@ func fitStream[T linalg.Float](ctx context.Context, src ColumnSource, m, p int, 
 		sps[i] = sp
 	}
 
-	// Pass 1: correlations, block by block.
+	// Pass 1: correlations, block by block; per view the statistics and
+	// weighted columns once, then every group of targets of its problems.
+	type task struct{ sp, gi int }
+	groups := make([][]task, len(views))
+	for si, sp := range sps {
+		for gi := range sp.zc {
+			groups[sp.view] = append(groups[sp.view], task{si, gi})
+		}
+	}
 	b := plan.BlockColumns
 	blk := make([]float32, b*m)
 	var mmax int
-	for _, sp := range sps {
-		mmax = max(mmax, sp.pb.m)
+	for _, v := range views {
+		mmax = max(mmax, v.pb.m)
 	}
 	xwT := make([]T, b*mmax)
 	mx, sx, zv := make([]float64, b), make([]float64, b), make([]bool, b)
@@ -423,24 +472,24 @@ func fitStream[T linalg.Float](ctx context.Context, src ColumnSource, m, p int, 
 		if err := src.ReadColumns(ctx, j0, j1, blk[:bw*m]); err != nil {
 			return nil, err
 		}
-		for _, sp := range sps {
-			pb := sp.pb
-			mj := pb.m
-			xStats[T](mx[:bw], sx[:bw], zv[:bw], blk, sp.offs, m, pb.count, pb.n)
+		for vi, v := range views {
+			vp := v.pb
+			mj := vp.m
+			xStats[T](mx[:bw], sx[:bw], zv[:bw], blk, v.offs, m, vp.count, vp.n)
 			x := xwT[:bw*mj]
 			err := forEach(ctx, workers, (bw+colBlock-1)/colBlock, func(c int) error {
 				for i := c * colBlock; i < min((c+1)*colBlock, bw); i++ {
-					col, dst := blk[i*m:(i+1)*m], x[i*mj:(i+1)*mj]
-					for d, r := range sp.offs {
-						dst[d] = T(pb.swAt(d) * round[T](float64(col[r])))
-					}
+					weigh(x[i*mj:(i+1)*mj], blk[i*m:(i+1)*m], v)
 				}
 				return nil
 			})
 			if err != nil {
 				return nil, err
 			}
-			err = forEach(ctx, workers, len(sp.zc), func(gi int) error {
+			err = forEach(ctx, workers, len(groups[vi]), func(i int) error {
+				sp := sps[groups[vi][i].sp]
+				gi := groups[vi][i].gi
+				pb := sp.pb
 				t0 := gi * gsz
 				t1 := min(t0+gsz, pb.q)
 				g := t1 - t0
@@ -477,7 +526,9 @@ func fitStream[T linalg.Float](ctx context.Context, src ColumnSource, m, p int, 
 		sp.zc = nil
 	}
 
-	// Pass 2: gather the selected columns of as many targets as fit, solve.
+	// Pass 2: gather the selected columns of as many targets as fit; per
+	// view weigh each gathered column once (and take its trial-level
+	// mean), then solve the view's targets.
 	type target struct{ prob, j int }
 	var (
 		progMu sync.Mutex
@@ -486,6 +537,8 @@ func fitStream[T linalg.Float](ctx context.Context, src ColumnSource, m, p int, 
 	subs := newPool(workers, func() *subSolver[T] { return newSubSolver[T](k) })
 	used := newBitset(p)
 	var group []target
+	var wcols []T
+	var wmean []float64
 	flush := func() error {
 		if len(group) == 0 {
 			return nil
@@ -495,46 +548,83 @@ func fitStream[T linalg.Float](ctx context.Context, src ColumnSource, m, p int, 
 		if err != nil {
 			return err
 		}
-		err = forEach(ctx, workers, len(group), func(ti int) error {
-			t := group[ti]
-			sp := sps[t.prob]
-			pb := sp.pb
-			idx := sp.out.Index[t.j*k : (t.j+1)*k]
-			sub := subs.get()
-			defer subs.put(sub)
-			mj := pb.m
-			colMean := make([]float64, k)
-			var sd [1]float64
-			var zz [1]bool
-			build := func() {
-				xs := sub.cols(k, mj)
-				for r, c := range idx {
-					col := cols[slot[c]*m : (slot[c]+1)*m]
-					dst := xs[r*mj : (r+1)*mj]
-					for d, row := range sp.offs {
-						dst[d] = T(pb.swAt(d) * round[T](float64(col[row])))
-					}
-					xStats[T](colMean[r:r+1], sd[:], zz[:], col, sp.offs, m, pb.count, pb.n)
+		nslot := len(cols) / m
+		need := make([]bool, nslot)
+		for vi, v := range views {
+			vp := v.pb
+			mj := vp.m
+			clear(need)
+			var mine []target
+			for _, t := range group {
+				sp := sps[t.prob]
+				if sp.view != vi {
+					continue
 				}
-				sub.fromColumns(k, mj, xs, mj, func(r int) float64 { return pb.n * colMean[r] }, pb.n, pb.alpha)
+				mine = append(mine, t)
+				for _, c := range sp.out.Index[t.j*k : (t.j+1)*k] {
+					need[slot[c]] = true
+				}
 			}
-			build()
-			rhs := sub.rhs(k)
-			for r := range k {
-				rhs[r] = T(sp.h[t.j*k+r])
+			if len(mine) == 0 {
+				continue
 			}
-			rhs[k] = T(pb.sumY[t.j])
-			if err := sub.solve(k, build); err != nil {
-				return errTarget(err, t.j)
+			if cap(wcols) < nslot*mj {
+				wcols = make([]T, nslot*mj)
 			}
-			for r := range k {
-				sp.out.W[t.j*k+r] = float64(rhs[r])
+			wcols = wcols[:nslot*mj]
+			if cap(wmean) < nslot {
+				wmean = make([]float64, nslot)
 			}
-			sp.out.B[t.j] = float64(rhs[k])
-			return nil
-		})
-		if err != nil {
-			return err
+			wmean = wmean[:nslot]
+			err := forEach(ctx, workers, (nslot+colBlock-1)/colBlock, func(c int) error {
+				var sd [1]float64
+				var zz [1]bool
+				for s := c * colBlock; s < min((c+1)*colBlock, nslot); s++ {
+					if !need[s] {
+						continue
+					}
+					col := cols[s*m : (s+1)*m]
+					weigh(wcols[s*mj:(s+1)*mj], col, v)
+					xStats[T](wmean[s:s+1], sd[:], zz[:], col, v.offs, m, vp.count, vp.n)
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			err = forEach(ctx, workers, len(mine), func(ti int) error {
+				t := mine[ti]
+				sp := sps[t.prob]
+				pb := sp.pb
+				idx := sp.out.Index[t.j*k : (t.j+1)*k]
+				sub := subs.get()
+				defer subs.put(sub)
+				build := func() {
+					xs := sub.cols(k, mj)
+					for r, c := range idx {
+						s := slot[c]
+						copy(xs[r*mj:(r+1)*mj], wcols[s*mj:(s+1)*mj])
+					}
+					sub.fromColumns(k, mj, xs, mj, func(r int) float64 { return pb.n * wmean[slot[idx[r]]] }, pb.n, pb.alpha)
+				}
+				build()
+				rhs := sub.rhs(k)
+				for r := range k {
+					rhs[r] = T(sp.h[t.j*k+r])
+				}
+				rhs[k] = T(pb.sumY[t.j])
+				if err := sub.solve(k, build); err != nil {
+					return errTarget(err, t.j)
+				}
+				for r := range k {
+					sp.out.W[t.j*k+r] = float64(rhs[r])
+				}
+				sp.out.B[t.j] = float64(rhs[k])
+				return nil
+			})
+			if err != nil {
+				return err
+			}
 		}
 		if o.Progress != nil {
 			progMu.Lock()

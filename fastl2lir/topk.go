@@ -42,15 +42,19 @@ type topk struct {
 	buf    []cand
 	thr    cand
 	hasThr bool
+	// thrAbs is |r| of thr for push's quick rejection: NaN (never
+	// rejects) without a threshold or when the threshold is NaN.
+	thrAbs float64
 }
 
 func newTopk(k, capacity int) topk {
-	return topk{k: k, buf: make([]cand, 0, max(capacity, k+1))}
+	return topk{k: k, buf: make([]cand, 0, max(capacity, k+1)), thrAbs: math.NaN()}
 }
 
 func (t *topk) reset() {
 	t.buf = t.buf[:0]
 	t.hasThr = false
+	t.thrAbs = math.NaN()
 }
 
 func (t *topk) push(c cand) {
@@ -74,6 +78,7 @@ func (t *topk) prune() {
 		}
 	}
 	t.thr, t.hasThr = w, true
+	t.thrAbs = math.Float64frombits(w.key) // NaN for a NaN key
 }
 
 // final returns the k best candidates sorted by ascending column index.

@@ -95,6 +95,23 @@ func (n Norm) Normalize32(data []float32, rows, cols int, zeroInf bool) []float3
 	return out
 }
 
+// NormalizeColumns32 normalises data in place, column by column: data
+// holds len(n.Mean) columns of rows values each, column-major, and every
+// value becomes exactly what Normalize32 makes of it.
+func (n Norm) NormalizeColumns32(data []float32, rows int, zeroInf bool) {
+	for j, mean := range n.Mean {
+		std := n.Std[j]
+		col := data[j*rows : (j+1)*rows]
+		for i, x := range col {
+			v := (x - mean) / std
+			if zeroInf && math.IsInf(float64(v), 0) {
+				v = 0
+			}
+			col[i] = v
+		}
+	}
+}
+
 // ProfileCorrelation returns, for every column j, the Pearson correlation
 // between pred[:, j] and truth[:, j] across rows, as
 // np.corrcoef(pred[:, j], truth[:, j])[0, 1] computes it in float64
