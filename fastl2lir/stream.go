@@ -134,7 +134,7 @@ func PlanStream(m, p int, probs []ProblemShape, o *StreamOptions) (*StreamPlan, 
 			{Name: "targets", Bytes: memplan.Bytes(yBytes)},
 			{Name: "candidate lists", Bytes: memplan.Bytes(targets * capacity * candBytes)},
 			{Name: "selections and weights", Bytes: memplan.Bytes(sel * (4 + 8 + 8 + 4))},
-			{Name: "solver scratch", Bytes: memplan.Bytes(workers * (int64(k+1)*int64(k+1)*size + int64(k)*mmax*size + int64(streamGroup)*colBlock*size))},
+			{Name: "solver scratch", Bytes: memplan.Bytes(workers * (int64(k+1)*int64(k+1)*size + int64(k)*mmax*size + int64(targetBlock)*colBlock*size))},
 			{Name: "gather window", Bytes: memplan.Bytes(int64(gatherWindow) * int64(m) * 4)},
 		},
 		PerUnit: []memplan.Item{
@@ -364,7 +364,7 @@ func FitStream(ctx context.Context, src ColumnSource, m, p int, probs []Problem,
 type streamProb[T linalg.Float] struct {
 	pb   *prob[T] // targets prepared as in Fit (no inputs)
 	view int      // index of its view
-	zc   [][]T    // centred targets per group of streamGroup
+	zc   [][]T    // centred targets per group
 	tk   []topk   // per target
 	out  *Sparse
 	h    []float64 // right-hand side entries of the selections, q×k
@@ -384,12 +384,6 @@ func sameView[T linalg.Float](a, b *prob[T]) bool {
 	return a.m == b.m && a.n == b.n && slices.Equal(a.rows, b.rows) && slices.Equal(a.count, b.count)
 }
 
-// streamGroup is the number of targets per correlation GEMM of FitStream's
-// first pass: Fit's, so that every correlation is computed by the same
-// GEMM shape (larger groups run faster, but dgemm then rounds some
-// elements differently; TestFitStreamIdentical checks the identity).
-const streamGroup = targetBlock
-
 // weigh writes the √c-weighted column of distinct rows of one input
 // column, rounded to T, as Fit's xw holds it.
 func weigh[T linalg.Float](dst []T, col []float32, v *streamView[T]) {
@@ -401,7 +395,9 @@ func weigh[T linalg.Float](dst []T, col []float32, v *streamView[T]) {
 func fitStream[T linalg.Float](ctx context.Context, src ColumnSource, m, p int, probs []Problem, o *StreamOptions, plan *StreamPlan) ([]*Sparse, error) {
 	k := o.NFeat
 	workers := o.workers()
-	gsz := streamGroup
+	// Fit's target groups: with larger GEMM operands dgemm rounds some
+	// correlations differently, and the streamed fit must equal Fit's.
+	gsz := targetBlock
 	if c := o.ChunkSize; c > 0 && c < gsz {
 		gsz = c
 	}

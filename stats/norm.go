@@ -85,11 +85,7 @@ func (n Norm) Normalize32(data []float32, rows, cols int, zeroInf bool) []float3
 	out := make([]float32, len(data))
 	for i := range rows {
 		for j := range cols {
-			v := (data[i*cols+j] - n.Mean[j]) / n.Std[j]
-			if zeroInf && math.IsInf(float64(v), 0) {
-				v = 0
-			}
-			out[i*cols+j] = v
+			out[i*cols+j] = normalize32(data[i*cols+j], n.Mean[j], n.Std[j], zeroInf)
 		}
 	}
 	return out
@@ -103,13 +99,19 @@ func (n Norm) NormalizeColumns32(data []float32, rows int, zeroInf bool) {
 		std := n.Std[j]
 		col := data[j*rows : (j+1)*rows]
 		for i, x := range col {
-			v := (x - mean) / std
-			if zeroInf && math.IsInf(float64(v), 0) {
-				v = 0
-			}
-			col[i] = v
+			col[i] = normalize32(x, mean, std, zeroInf)
 		}
 	}
+}
+
+// normalize32 is one normalised value: (x - mean) / std in float32, ±Inf
+// made 0 when zeroInf.
+func normalize32(x, mean, std float32, zeroInf bool) float32 {
+	v := (x - mean) / std
+	if zeroInf && math.IsInf(float64(v), 0) {
+		return 0
+	}
+	return v
 }
 
 // ProfileCorrelation returns, for every column j, the Pearson correlation
