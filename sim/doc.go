@@ -34,11 +34,11 @@
 //	features/ImageNetTraining/<fw>/<net>/<layer>/<stem>.mat   variable feat, float32, 1×units or 1×C×H×W
 //	features/ImageNetTest/<fw>/<net>/<layer>/<stem>.mat
 //
-// Size AlexNet has one network, pytorch/AlexNet, at full unit counts; its
-// features are written as packed stores instead (features/<split>/pytorch/
-// AlexNet/manifest.json and <layer>.bhfeat, generated unit block by unit
-// block: FeatureColumns), and study.yaml decodes 1,000 random units per
-// layer.
+// Sizes AlexNet and VGGConv1 have one network at full unit counts
+// (pytorch/AlexNet; pytorch/VGG16 with conv1_1 and fc6-fc8); its features
+// are written as packed stores instead (features/<split>/pytorch/<net>/
+// manifest.json and <layer>.bhfeat, generated unit block by unit block:
+// FeatureColumns), and study.yaml decodes 1,000 random units per layer.
 //
 // pytorch/* networks are written as MATLAB v5 files (as scipy.io.savemat
 // writes them), caffe/* networks as MATLAB v7.3 files (as bdpy's

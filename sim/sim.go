@@ -33,10 +33,15 @@ const (
 	// decoded from 1,000 random units per layer, as the paper does: the
 	// full-size analysis on one machine (all-unit encoding is streamed).
 	AlexNet
+	// VGGConv1 is AlexNet's study with one network shaped like VGG-16's
+	// first convolution and its head (conv1_1 64×224×224 = 3,211,264
+	// units, fc6 and fc7 4,096, fc8 1,000): the largest layer of the
+	// paper's networks, 15.4 GB of packed float32 for the training images.
+	VGGConv1
 )
 
 // Sizes lists the sizes in increasing order.
-var Sizes = []Size{Tiny, Default, Paper, AlexNet}
+var Sizes = []Size{Tiny, Default, Paper, AlexNet, VGGConv1}
 
 func (s Size) String() string {
 	switch s {
@@ -48,18 +53,20 @@ func (s Size) String() string {
 		return "paper"
 	case AlexNet:
 		return "alexnet"
+	case VGGConv1:
+		return "vgg-conv1"
 	}
 	return "Size(" + strconv.Itoa(int(s)) + ")"
 }
 
-// ParseSize parses "tiny", "default", "paper" or "alexnet".
+// ParseSize parses "tiny", "default", "paper", "alexnet" or "vgg-conv1".
 func ParseSize(s string) (Size, error) {
 	for _, z := range Sizes {
 		if strings.EqualFold(s, z.String()) {
 			return z, nil
 		}
 	}
-	return 0, fmt.Errorf("sim: unknown size %q (want tiny, default, paper or alexnet)", s)
+	return 0, fmt.Errorf("sim: unknown size %q (want tiny, default, paper, alexnet or vgg-conv1)", s)
 }
 
 // Names of the study's fixed parts, as the original data use them.
@@ -217,9 +224,9 @@ type sizeSpec struct {
 	runLength                          int
 	voxels, units                      [2]int // ranges per ROI / 1-d layer
 	factors                            int
-	hier, flat, rev                    int     // layers per network
-	nd                                 [][]int // N-d layer shapes (first layers)
-	alexnet                            bool    // one AlexNet-shaped network instead
+	hier, flat, rev                    int        // layers per network
+	nd                                 [][]int    // N-d layer shapes (first layers)
+	net                                func() Net // one full-size packed network instead
 }
 
 var specs = map[Size]sizeSpec{
@@ -233,7 +240,9 @@ var specs = map[Size]sizeSpec{
 		voxels: [2]int{900, 1100}, units: [2]int{1000, 1000}, factors: 6, hier: 8, flat: 8, rev: 8,
 		nd: [][]int{{1, 10, 10, 10}, {1, 40, 5, 5}}},
 	AlexNet: {trainSynsets: 150, perSynset: 8, trainReps: 5, testImages: 50, testReps: 5, runLength: 55,
-		voxels: [2]int{900, 1100}, factors: 6, alexnet: true},
+		voxels: [2]int{900, 1100}, factors: 6, net: alexNet},
+	VGGConv1: {trainSynsets: 150, perSynset: 8, trainReps: 5, testImages: 50, testReps: 5, runLength: 55,
+		voxels: [2]int{900, 1100}, factors: 6, net: vggConv1},
 }
 
 // alexNet is the AlexNet-shaped network of size AlexNet: torchvision's
@@ -242,12 +251,27 @@ func alexNet() Net {
 	shapes := [][]int{{1, 96, 55, 55}, {1, 256, 27, 27}, {1, 384, 13, 13}, {1, 384, 13, 13}, {1, 256, 13, 13},
 		{1, 4096}, {1, 4096}, {1, 1000}}
 	names := []string{"conv1", "conv2", "conv3", "conv4", "conv5", "fc6", "fc7", "fc8"}
-	n := Net{Name: "AlexNet", Framework: "pytorch", Format: Packed}
-	for i, c := range linspace(1, 5, len(names)) {
-		n.Layers = append(n.Layers, Layer{Name: names[i], Shape: shapes[i], Centre: c})
+	return packedNet("AlexNet", names, shapes, linspace(1, 5, len(names)))
+}
+
+// vggConv1 is the network of size VGGConv1: VGG-16's conv1_1 and its
+// fully connected head.
+func vggConv1() Net {
+	shapes := [][]int{{1, 64, 224, 224}, {1, 4096}, {1, 4096}, {1, 1000}}
+	return packedNet("VGG16", []string{"conv1_1", "fc6", "fc7", "fc8"}, shapes, []float64{1, 4, 4.5, 5})
+}
+
+func packedNet(name string, layers []string, shapes [][]int, centres []float64) Net {
+	n := Net{Name: name, Framework: "pytorch", Format: Packed}
+	for i, c := range centres {
+		n.Layers = append(n.Layers, Layer{Name: layers[i], Shape: shapes[i], Centre: c})
 	}
 	return n
 }
+
+// fullSize reports whether the study has one full-size packed network
+// (sizes AlexNet and VGGConv1).
+func (s *Study) fullSize() bool { return specs[s.Size].net != nil }
 
 // DefaultParams returns the generative parameters used for every size.
 func DefaultParams(factors int) Params {
@@ -356,8 +380,8 @@ func New(size Size, seed uint64) (*Study, error) {
 	flat := mk("FlatNet", "caffe", V73, flatC, "block", "fc", 1)
 	rev := mk("RevNet", "caffe", V73, linspace(5, 1, sp.rev), "stage", "head", 1)
 	s.Nets = []Net{hier, flat, rev}
-	if sp.alexnet {
-		s.Nets = []Net{alexNet()}
+	if sp.net != nil {
+		s.Nets = []Net{sp.net()}
 	}
 	for i := range s.Nets {
 		s.Nets[i].Ideal = s.idealScore(&s.Nets[i])

@@ -44,8 +44,8 @@ func TestDesign(t *testing.T) {
 		if slices.Equal(numeric, s.Train.Stems) {
 			t.Errorf("%v: string order of stems equals numeric order", size)
 		}
-		if size == AlexNet {
-			continue // one packed network: TestAlexNetSize
+		if size == AlexNet || size == VGGConv1 {
+			continue // one packed network: TestFullSizes
 		}
 		if len(s.Subjects) != 3 || len(s.Nets) != 3 {
 			t.Fatalf("%v: %d subjects, %d nets", size, len(s.Subjects), len(s.Nets))
@@ -309,20 +309,30 @@ func TestStimulusValue(t *testing.T) {
 	}
 }
 
-func TestAlexNetSize(t *testing.T) {
-	s, err := New(AlexNet, 1)
-	if err != nil {
-		t.Fatal(err)
+func TestFullSizes(t *testing.T) {
+	for _, c := range []struct {
+		size         Size
+		first, total int
+	}{{AlexNet, 290400, 659272}, {VGGConv1, 3211264, 3220456}} {
+		s, err := New(c.size, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkFullSize(t, s, c.first, c.total)
 	}
+}
+
+func checkFullSize(t *testing.T, s *Study, first, total int) {
+	t.Helper()
 	if len(s.Nets) != 1 || s.Nets[0].Format != Packed || len(s.Train.Stems) != 1200 || s.Train.Reps != 5 {
-		t.Fatalf("design: %d nets, %d×%d training trials", len(s.Nets), len(s.Train.Stems), s.Train.Reps)
+		t.Fatalf("%v design: %d nets, %d×%d training trials", s.Size, len(s.Nets), len(s.Train.Stems), s.Train.Reps)
 	}
-	total := 0
+	n := 0
 	for _, l := range s.Nets[0].Layers {
-		total += l.Units()
+		n += l.Units()
 	}
-	if got := s.Nets[0].Layers[0].Units(); got != 290400 || total != 659272 {
-		t.Errorf("conv1 %d units, network %d; want 290400 and 659272", got, total)
+	if got := s.Nets[0].Layers[0].Units(); got != first || n != total {
+		t.Errorf("%v: first layer %d units, network %d; want %d and %d", s.Size, got, n, first, total)
 	}
 	// Units do not depend on the blocks asked for.
 	m := len(s.Test.Stems)
@@ -339,7 +349,7 @@ func TestAlexNetSize(t *testing.T) {
 			t.Fatalf("value %d: %v, want %v", i, v, all[7*m+i])
 		}
 	}
-	if !strings.Contains(string(s.StudyYAML()), "random_units: 1000") {
-		t.Error("study.yaml does not decode 1,000 random units")
+	if !strings.Contains(string(s.StudyYAML()), "random_units: 1000") || s.NFeat() != 500 {
+		t.Errorf("%v: study.yaml does not decode 1,000 random units with n_feat 500", s.Size)
 	}
 }

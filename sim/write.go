@@ -339,9 +339,9 @@ func (s *Study) SettingsJSON() []byte {
 }
 
 // NFeat returns the n_feat the study's configs use: 50 for the small
-// sizes, the paper's 500 for Paper.
+// sizes, the paper's 500 for Paper and the full-size networks.
 func (s *Study) NFeat() int {
-	if s.Size == Paper || s.Size == AlexNet {
+	if s.Size == Paper || s.fullSize() {
 		return 500
 	}
 	return 50
@@ -400,7 +400,7 @@ func (s *Study) StudyYAML() []byte {
 		fmt.Fprintf(&b, "  - name: %s\n    dir: %s\n    layers: [%s]\n", n.Name, n.Dir(), joinNames(n.LayerNames()))
 	}
 	fmt.Fprintf(&b, "decoding:\n  alpha: 100\n  n_feat: %d\n", s.NFeat())
-	if s.Size == AlexNet {
+	if s.fullSize() {
 		// The paper decodes 1,000 random units per layer.
 		b.WriteString("  random_units: 1000\n")
 	}

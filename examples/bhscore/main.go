@@ -7,7 +7,7 @@
 // report, every score with its bootstrap interval and permutation p-value
 // (-bootstrap, -permutations, -ci, -resample-seed):
 //
-//	bhscore [-workdir DIR] [-size tiny|default|paper] [-seed N]
+//	bhscore [-workdir DIR] [-size tiny|default|paper|alexnet|vgg-conv1] [-seed N]
 //
 // Scoring published accuracy trees (the paper's Figure 3):
 //
@@ -71,7 +71,7 @@ func run(stdout, stderr io.Writer, args []string) int {
 	fs := flag.NewFlagSet("bhscore", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&f.workdir, "workdir", "", "directory for the simulated study and its results (default: a temporary directory, removed at exit)")
-	fs.StringVar(&f.size, "size", "default", "simulated study size: tiny, default, paper or alexnet (full-size AlexNet, packed features, streamed all-unit encoding)")
+	fs.StringVar(&f.size, "size", "default", "simulated study size: tiny, default, paper, alexnet (full-size AlexNet, packed features, streamed all-unit encoding) or vgg-conv1 (VGG-16 conv1_1, 3.2 M units, and head)")
 	fs.Uint64Var(&f.seed, "seed", 1, "simulation seed")
 	fs.StringVar(&f.config, "config", "", "study config (Go-native YAML, or comma-separated original encoding configs)")
 	fs.StringVar(&f.base, "base", "", "directory relative config paths start from (default: the config's directory)")

@@ -2,7 +2,7 @@
 // 3 subjects, features of 3 DNNs with a known hierarchy, settings.json,
 // configs and truth.json) in the original file formats.
 //
-//	simulate -out DIR [-size tiny|default|paper] [-seed N] [-workers N] [-q] [-images DIR]
+//	simulate -out DIR [-size tiny|default|paper|alexnet|vgg-conv1] [-seed N] [-workers N] [-q] [-images DIR]
 //
 // With -images it also renders a PNG stimulus per image (DIR/<set>/<stem>.png)
 // to try feature extraction (examples/extract) on the simulated study.
@@ -27,13 +27,13 @@ func run(stdout, stderr io.Writer, args []string) int {
 	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	out := fs.String("out", "", "study directory to write (required)")
-	size := fs.String("size", "default", "study size: tiny, default, paper or alexnet")
+	size := fs.String("size", "default", "study size: tiny, default, paper, alexnet (full-size AlexNet) or vgg-conv1 (VGG-16 conv1_1 and head)")
 	seed := fs.Uint64("seed", 1, "random seed")
 	workers := fs.Int("workers", 0, "parallel writers (0: all cores)")
 	quiet := fs.Bool("q", false, "no progress bar")
 	images := fs.String("images", "", "also render a PNG stimulus per image into `DIR`/<set>/<stem>.png")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: simulate -out DIR [-size tiny|default|paper] [-seed N]\n\nWrites a simulated study with a known hierarchy in the original formats.\n\n")
+		fmt.Fprintf(stderr, "usage: simulate -out DIR [-size tiny|default|paper|alexnet|vgg-conv1] [-seed N]\n\nWrites a simulated study with a known hierarchy in the original formats.\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
