@@ -29,6 +29,7 @@ const (
 	JobLocked                        // another worker holds the job
 	JobFailed                        // a job failed (Err)
 	JobTargets                       // solver progress within a running job
+	JobUnits                         // a streamed layer's correlation pass
 )
 
 // Event is a progress report of Run. Calls of Options.Progress are
@@ -42,6 +43,11 @@ type Event struct {
 	// TargetsDone and TargetsTotal report the solver's progress for
 	// JobTargets (units of a decoder, voxels of an encoder).
 	TargetsDone, TargetsTotal int
+	// UnitsDone and UnitsTotal report, for JobUnits, the units of a
+	// streamed layer read in its one correlation pass (the fit of all of
+	// the layer's encoders this worker runs; Job is the one that started
+	// it).
+	UnitsDone, UnitsTotal int
 	// Elapsed is the job's run time (JobFinished, JobFailed).
 	Elapsed time.Duration
 	// Reasons, for JobStarted, says why a job that was done is run again

@@ -273,6 +273,9 @@ func (r *runner) fitLayer(ctx context.Context, j *Job, lf *layerFit) error {
 	encs, err := encode.TrainStream(ctx, train, targets, &encode.StreamOptions{
 		Options: encode.Options{Alpha: r.cfg.Encoding.Alpha, NFeat: r.cfg.Encoding.NFeatFor(j.Layer), Workers: r.solver, Progress: r.progress(j)},
 		Memory:  mem,
+		UnitsProgress: func(done, total int) {
+			r.emit(Event{Kind: JobUnits, Job: j, UnitsDone: done, UnitsTotal: total})
+		},
 	})
 	if err != nil {
 		return err

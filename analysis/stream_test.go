@@ -30,12 +30,28 @@ func TestStreamedEncoding(t *testing.T) {
 		cfg := pipelinetest.Config(t, pipelinetest.Dir, out)
 		cfg.Decoding.Skip = true
 		cfg.Networks = cfg.Networks[1:] // TinyRev: 4 layers, 40 jobs
-		s, err := analysis.Run(ctx, cfg, &analysis.Options{Stream: mode, Memory: 1 << 30, DiscardPredictions: true})
+		// Each streamed layer reports its pass over the units, ending at
+		// all of them.
+		passes := map[string][]int{}
+		progress := func(e analysis.Event) {
+			if e.Kind == analysis.JobUnits {
+				passes[e.Job.Layer] = append(passes[e.Job.Layer], e.UnitsDone, e.UnitsTotal)
+			}
+		}
+		s, err := analysis.Run(ctx, cfg, &analysis.Options{Stream: mode, Memory: 1 << 30, DiscardPredictions: true, Progress: progress})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if s.Finished != 40 {
 			t.Fatalf("mode %d: %d jobs finished, want 40", mode, s.Finished)
+		}
+		if mode == analysis.StreamNever && len(passes) != 0 || mode == analysis.StreamAlways && len(passes) != 4 {
+			t.Errorf("mode %d: unit passes reported for %d layers", mode, len(passes))
+		}
+		for layer, ev := range passes {
+			if n := len(ev); n < 2 || ev[n-2] != ev[n-1] || ev[n-1] <= 0 {
+				t.Errorf("layer %s: unit progress %v does not end at the layer's units", layer, ev)
+			}
 		}
 		// Streamed fits read the bdpy directories through scratch stores.
 		_, err = os.Stat(filepath.Join(out, ".bhscore", "scratch"))

@@ -130,7 +130,7 @@ func (f *StudyFlags) Apply(ro *analysis.Options, stderr io.Writer) error {
 			ro.Shard = sh
 		}
 	}
-	var bar *Bar
+	var bar, units *Bar
 	if !f.Quiet {
 		bar = NewBar(stderr, "analyses")
 	}
@@ -142,6 +142,17 @@ func (f *StudyFlags) Apply(ro *analysis.Options, stderr io.Writer) error {
 			return
 		}
 		switch e.Kind {
+		case analysis.JobUnits:
+			// A streamed layer's pass over its units: minutes to hours.
+			if units == nil {
+				bar.Done()
+				units = NewBar(stderr, "  units")
+			}
+			units.Set(e.UnitsDone, e.UnitsTotal, e.Job.Network+"/"+e.Job.Layer+" correlations")
+			if e.UnitsDone == e.UnitsTotal {
+				units.Done()
+				units = nil
+			}
 		case analysis.JobFinished, analysis.JobSkipped, analysis.JobFailed, analysis.JobLocked:
 			bar.Set(e.Done, e.Total, e.Job.Key())
 			if e.Done == e.Total {

@@ -32,6 +32,10 @@ type StreamOptions struct {
 	// BlockUnits, if > 0, fixes the units per block of the correlation
 	// pass (rounded up to a multiple of fastl2lir.ColumnAlign).
 	BlockUnits int
+	// UnitsProgress, if not nil, is called after each block of the
+	// correlation pass with the units read and the layer's units; the
+	// solve pass reports voxels through Options.Progress.
+	UnitsProgress func(done, total int)
 }
 
 // InMemoryBytes estimates the peak memory of Train on a layer of m images
@@ -98,6 +102,7 @@ func TrainStream(ctx context.Context, train *features.Columns, targets []Target,
 		Memory:            o.Memory,
 		BlockColumns:      o.BlockUnits,
 		SourceColumnBytes: sourceColumnBytes * int64(m),
+		ColumnsProgress:   o.UnitsProgress,
 	}
 	if so.Memory > 0 {
 		// The normalised targets are held throughout (the caller's own

@@ -64,6 +64,10 @@ type StreamOptions struct {
 	// SourceColumnBytes is the memory the ColumnSource holds per column
 	// of a block it reads (its own buffers), counted in the plan.
 	SourceColumnBytes int64
+	// ColumnsProgress, if not nil, is called after each block of the
+	// correlation pass with the columns done and p (the solve pass
+	// reports through Options.Progress).
+	ColumnsProgress func(done, total int)
 }
 
 // ProblemShape is the size of one problem for PlanStream.
@@ -503,6 +507,9 @@ func fitStream[T linalg.Float](ctx context.Context, src ColumnSource, m, p int, 
 			if err != nil {
 				return nil, err
 			}
+		}
+		if o.ColumnsProgress != nil {
+			o.ColumnsProgress(j1, p)
 		}
 	}
 	blk, xwT, mx, sx, zv = nil, nil, nil, nil, nil
