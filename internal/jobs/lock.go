@@ -370,7 +370,14 @@ func createLock(path string, opts LockOptions) (*Lock, error) {
 // next holder tries again.
 func (l *Lock) clean() *Lock {
 	_ = atomicfile.RemoveTempsOf(l.path)
-	dir, base := filepath.Dir(l.path), filepath.Base(l.path)
+	removeLeftovers(l.path)
+	return l
+}
+
+// removeLeftovers removes the claims and moved-aside stale locks beside the
+// lock file at path.
+func removeLeftovers(path string) {
+	dir, base := filepath.Dir(path), filepath.Base(path)
 	if ents, err := os.ReadDir(dir); err == nil {
 		for _, e := range ents {
 			if n := e.Name(); strings.HasPrefix(n, base+".stale-") || strings.HasPrefix(n, base+".reclaim-") {
@@ -378,7 +385,17 @@ func (l *Lock) clean() *Lock {
 			}
 		}
 	}
-	return l
+}
+
+// CleanDone removes what a worker killed while unlocking the lock at path
+// of a finished job left beside it (its claim, after the lock file was
+// removed): a done job's lock is never taken again, so clean would never
+// run. It does nothing while the lock file exists (its holder is still
+// unlocking, or the lock is stale and the next holder cleans).
+func CleanDone(path string) {
+	if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
+		removeLeftovers(path)
+	}
 }
 
 // createLockExcl is createLock for file systems without hard links.

@@ -360,3 +360,25 @@ func TestLockFutureHeartbeatReclaimed(t *testing.T) {
 		t.Errorf("heartbeat an hour ahead, MaxSkew 2h: %v, want held", err)
 	}
 }
+
+// TestCleanDone: a worker killed while unlocking a finished job, after
+// removing the lock file, leaves its claim; nobody takes that lock again,
+// so CleanDone removes it, and nothing while the lock file exists.
+func TestCleanDone(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "job.lock")
+	claim := "job.lock.reclaim-0123abcd"
+	keep := []string{"job.lockx.reclaim-1", "other.lock.reclaim-2"}
+	for _, n := range append([]string{claim, "job.lock"}, keep...) {
+		if err := os.WriteFile(filepath.Join(dir, n), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	CleanDone(path) // the lock file exists: its holder is still unlocking
+	assertOnly(t, dir, append([]string{"job.lock", claim}, keep...)...)
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	CleanDone(path)
+	assertOnly(t, dir, keep...)
+}

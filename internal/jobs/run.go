@@ -421,6 +421,7 @@ func (r *runner) one(ctx context.Context, t *task) (locked bool) {
 		t.fp, t.fpDone = fp, true
 	}
 	if done, _ := r.status(t); done {
+		CleanDone(t.lock)
 		r.emit(Event{Kind: Skipped, Job: t.job}, true)
 		return false
 	}
