@@ -3,6 +3,7 @@ package stats
 import (
 	"math"
 
+	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/brainhierarchy/bhscore/features"
@@ -30,11 +31,14 @@ func NormOf64(x mat.Matrix) (mean, std []float64, n Norm) {
 	// Columns are copied out a cache line (normBlock values of a row) at a
 	// time; the sums run on the contiguous copies in numpy's order.
 	cols := make([]float64, normBlock*r)
+	var m blas64.General
 	raw, isRaw := x.(mat.RawMatrixer)
+	if isRaw {
+		m = raw.RawMatrix()
+	}
 	for j0 := 0; j0 < c; j0 += normBlock {
 		w := min(normBlock, c-j0)
 		if isRaw {
-			m := raw.RawMatrix()
 			for i := range r {
 				row := m.Data[i*m.Stride+j0 : i*m.Stride+j0+w]
 				for b, v := range row {

@@ -39,3 +39,18 @@ func TestNormOf64Paths(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkNormOf64 takes the statistics of a paper-size decoding ROI's
+// training fMRI (6,000 trials x 1,000 voxels, float64).
+func BenchmarkNormOf64(b *testing.B) {
+	r := rand.New(rand.NewPCG(3, 4))
+	x := mat.NewDense(6000, 1000, nil)
+	for i := range 6000 {
+		for j := range 1000 {
+			x.Set(i, j, r.NormFloat64())
+		}
+	}
+	for b.Loop() {
+		NormOf64(x)
+	}
+}
