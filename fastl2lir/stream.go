@@ -226,8 +226,8 @@ func (s *Sparse) PredictColumns(ctx context.Context, src ColumnSource, n int) (*
 	for _, i := range s.Index {
 		used.set(int(i))
 	}
-	cols, slot := gatherColumns(ctx, src, n, s.Inputs, used)
-	got, err := cols()
+	g := &gatherer{src: src, m: n, p: s.Inputs}
+	got, slot, err := g.read(ctx, used)
 	if err != nil {
 		return nil, err
 	}
@@ -261,42 +261,62 @@ func (b bitset) count() int {
 }
 func (b bitset) clear() { clear(b) }
 
-// gatherColumns returns a function reading the columns in used (all m
-// values each, in ascending column order) with windows of gatherWindow
-// columns, skipping windows that hold none, and the slot of each column
-// in the result (valid for used columns).
-func gatherColumns(ctx context.Context, src ColumnSource, m, p int, used bitset) (func() ([]float32, error), map[int32]int) {
-	slot := make(map[int32]int, used.count())
-	var order []int32
+// gatherer reads the selected columns of FitStream's solve pass, all m
+// values each, in ascending column order, with windows of gatherWindow
+// columns, skipping windows that hold none. Its buffers are kept from one
+// read to the next: the pass's largest allocations are made once, not
+// left to the garbage collector between groups of targets.
+type gatherer struct {
+	src  ColumnSource
+	m, p int
+	// most is the most columns a read will hold; out is allocated for
+	// that many at once.
+	most  int
+	out   []float32     // the columns read, one after the other
+	win   []float32     // one window
+	slot  map[int32]int // slot of each column read in out
+	order []int32       // the columns read, ascending
+}
+
+// read reads the columns in used and returns them with the slot of each
+// (valid until the next read).
+func (g *gatherer) read(ctx context.Context, used bitset) ([]float32, map[int32]int, error) {
+	m := g.m
+	if g.slot == nil {
+		g.slot = make(map[int32]int, max(used.count(), g.most))
+	}
+	clear(g.slot)
+	g.order = g.order[:0]
 	for w, word := range used {
 		for word != 0 {
 			t := bits.TrailingZeros64(word)
 			i := int32(w*64 + t)
-			slot[i] = len(order)
-			order = append(order, i)
+			g.slot[i] = len(g.order)
+			g.order = append(g.order, i)
 			word &^= 1 << t
 		}
 	}
-	return func() ([]float32, error) {
-		out := make([]float32, len(order)*m)
-		var win []float32
-		for k := 0; k < len(order); {
-			w0 := int(order[k]) / gatherWindow * gatherWindow
-			w1 := min(w0+gatherWindow, p)
-			if cap(win) < (w1-w0)*m {
-				win = make([]float32, gatherWindow*m)
-			}
-			win = win[:(w1-w0)*m]
-			if err := src.ReadColumns(ctx, w0, w1, win); err != nil {
-				return nil, err
-			}
-			for ; k < len(order) && int(order[k]) < w1; k++ {
-				c := int(order[k])
-				copy(out[k*m:(k+1)*m], win[(c-w0)*m:(c-w0+1)*m])
-			}
+	if n := len(g.order) * m; cap(g.out) < n {
+		g.out = nil // let the old buffer go before taking the new one
+		g.out = make([]float32, max(len(g.order), g.most)*m)
+	}
+	out := g.out[:len(g.order)*m]
+	for k := 0; k < len(g.order); {
+		w0 := int(g.order[k]) / gatherWindow * gatherWindow
+		w1 := min(w0+gatherWindow, g.p)
+		if g.win == nil {
+			g.win = make([]float32, gatherWindow*m)
 		}
-		return out, nil
-	}, slot
+		win := g.win[:(w1-w0)*m]
+		if err := g.src.ReadColumns(ctx, w0, w1, win); err != nil {
+			return nil, nil, err
+		}
+		for ; k < len(g.order) && int(g.order[k]) < w1; k++ {
+			c := int(g.order[k])
+			copy(out[k*m:(k+1)*m], win[(c-w0)*m:(c-w0+1)*m])
+		}
+	}
+	return out, g.slot, nil
 }
 
 // FitStream fits every problem to inputs X (m × p) read from src block by
@@ -539,6 +559,17 @@ func fitStream[T linalg.Float](ctx context.Context, src ColumnSource, m, p int, 
 	)
 	subs := newPool(workers, func() *subSolver[T] { return newSubSolver[T](k) })
 	used := newBitset(p)
+	// The gather buffers are allocated once for the most columns a group
+	// can hold: regrowing them between groups would leave the old ones to
+	// the garbage collector, briefly holding both.
+	for _, sp := range sps {
+		for _, c := range sp.out.Index {
+			used.set(int(c))
+		}
+	}
+	most := min(used.count(), plan.GatherColumns)
+	used.clear()
+	gather := &gatherer{src: src, m: m, p: p, most: most}
 	var group []target
 	var wcols []T
 	var wmean []float64
@@ -546,8 +577,7 @@ func fitStream[T linalg.Float](ctx context.Context, src ColumnSource, m, p int, 
 		if len(group) == 0 {
 			return nil
 		}
-		read, slot := gatherColumns(ctx, src, m, p, used)
-		cols, err := read()
+		cols, slot, err := gather.read(ctx, used)
 		if err != nil {
 			return err
 		}
@@ -572,7 +602,8 @@ func fitStream[T linalg.Float](ctx context.Context, src ColumnSource, m, p int, 
 				continue
 			}
 			if cap(wcols) < nslot*mj {
-				wcols = make([]T, nslot*mj)
+				wcols = nil
+				wcols = make([]T, max(nslot, most)*mj)
 			}
 			wcols = wcols[:nslot*mj]
 			if cap(wmean) < nslot {
