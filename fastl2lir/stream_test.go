@@ -171,8 +171,12 @@ func TestFitStreamErrors(t *testing.T) {
 type genSource struct{ m int }
 
 func (g genSource) ReadColumns(ctx context.Context, j0, j1 int, dst []float32) error {
+	// One generator per call, reseeded per column: no garbage per column,
+	// so the heap the tests sample tracks the fit's own data.
+	src := rand.NewPCG(0, 0)
+	rng := rand.New(src)
 	for j := j0; j < j1; j++ {
-		rng := rand.New(rand.NewPCG(uint64(j), 3))
+		src.Seed(uint64(j), 3)
 		for i := range g.m {
 			dst[(j-j0)*g.m+i] = float32(rng.NormFloat64())
 		}
@@ -251,8 +255,9 @@ func TestFitStreamBoundedMemory(t *testing.T) {
 			}
 			t.Logf("peak heap growth %.1f MiB (planned peak %.1f MiB, budget %d MiB, inputs %d MiB, %d groups)",
 				float64(grown)/(1<<20), float64(plan.Peak)/(1<<20), tc.budget>>20, m*p*4>>20, flushes)
-			// The plan covers the live data; 10% GC garbage on top is allowed.
-			if grown > plan.Peak*11/10 {
+			// The plan covers the live data; 5% GC garbage on top is allowed
+			// (the source makes none; the fit little).
+			if grown > plan.Peak*21/20 {
 				t.Errorf("heap grew by %d bytes, planned peak %d", grown, plan.Peak)
 			}
 		})
