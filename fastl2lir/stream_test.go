@@ -256,8 +256,9 @@ func TestFitStreamBoundedMemory(t *testing.T) {
 			t.Logf("peak heap growth %.1f MiB (planned peak %.1f MiB, budget %d MiB, inputs %d MiB, %d groups)",
 				float64(grown)/(1<<20), float64(plan.Peak)/(1<<20), tc.budget>>20, m*p*4>>20, flushes)
 			// The plan covers the live data; 5% GC garbage on top is allowed
-			// (the source makes none; the fit little).
-			if grown > plan.Peak*21/20 {
+			// (the source makes none; the fit little), and 1 MiB for the
+			// runtime (the race detector's and purego's builds need it).
+			if grown > plan.Peak*21/20+1<<20 {
 				t.Errorf("heap grew by %d bytes, planned peak %d", grown, plan.Peak)
 			}
 		})
