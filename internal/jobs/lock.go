@@ -388,14 +388,39 @@ func removeLeftovers(path string) {
 }
 
 // CleanDone removes what a worker killed while unlocking the lock at path
-// of a finished job left beside it (its claim, after the lock file was
-// removed): a done job's lock is never taken again, so clean would never
-// run. It does nothing while the lock file exists (its holder is still
-// unlocking, or the lock is stale and the next holder cleans).
+// of a finished job left beside it: a done job's lock is never taken
+// again, so clean would never run. Unlock takes the lock's claim, removes
+// the lock file, then the claim; a kill between the steps leaves the claim,
+// or the claim and the lock file. The lock file goes only together with
+// its own claim (its holder was unlocking: it is dead, or will find its
+// lock gone and its job's outcome already decided); a lock file without
+// one is left alone (a holder that has not begun to unlock, or a stale
+// lock the next holder cleans).
 func CleanDone(path string) {
-	if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
-		removeLeftovers(path)
+	if _, err := os.Lstat(path); err == nil {
+		st, err := inspect(path, LockOptions{})
+		if err != nil {
+			return
+		}
+		if _, err := os.Lstat(path + ".reclaim-" + st.id); err != nil {
+			return
+		}
+		// Move it aside and check it is still the lock whose claim we saw,
+		// as reclaim does.
+		aside := path + ".stale-" + st.id + "-" + randomHex(4)
+		if err := os.Rename(path, aside); err != nil {
+			return
+		}
+		if moved, err := inspect(aside, LockOptions{}); err != nil || moved.id != st.id {
+			os.Link(aside, path)
+			os.Remove(aside)
+			return
+		}
+		os.Remove(aside)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return
 	}
+	removeLeftovers(path)
 }
 
 // createLockExcl is createLock for file systems without hard links.

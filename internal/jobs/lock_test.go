@@ -381,4 +381,33 @@ func TestCleanDone(t *testing.T) {
 	}
 	CleanDone(path)
 	assertOnly(t, dir, keep...)
+
+	// A worker killed in Unlock between taking its claim and removing its
+	// lock file: both go, though the lock is not stale yet.
+	writeStaleLock(t, path, 0)
+	o, err := ReadOwner(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path+".reclaim-"+o.Token, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	CleanDone(path)
+	assertOnly(t, dir, keep...)
+
+	// A live holder still unlocking loses nothing: its Unlock finds the
+	// lock gone and leaves no file behind.
+	l, err := TryLock(path, fastLock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path+".reclaim-"+l.owner.Token, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	CleanDone(path)
+	assertOnly(t, dir, keep...)
+	if err := l.Unlock(); !errors.Is(err, ErrLockLost) {
+		t.Errorf("Unlock after CleanDone: %v, want ErrLockLost", err)
+	}
+	assertOnly(t, dir, keep...)
 }
