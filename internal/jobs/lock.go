@@ -397,30 +397,38 @@ func removeLeftovers(path string) {
 // one is left alone (a holder that has not begun to unlock, or a stale
 // lock the next holder cleans).
 func CleanDone(path string) {
-	if _, err := os.Lstat(path); err == nil {
-		st, err := inspect(path, LockOptions{})
-		if err != nil {
-			return
-		}
+	st, err := inspect(path, LockOptions{})
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return
+	default:
 		if _, err := os.Lstat(path + ".reclaim-" + st.id); err != nil {
 			return
 		}
-		// Move it aside and check it is still the lock whose claim we saw,
-		// as reclaim does.
-		aside := path + ".stale-" + st.id + "-" + randomHex(4)
-		if err := os.Rename(path, aside); err != nil {
+		if removed, err := removeLock(path, st.id, LockOptions{}); err != nil || !removed {
 			return
 		}
-		if moved, err := inspect(aside, LockOptions{}); err != nil || moved.id != st.id {
-			os.Link(aside, path)
-			os.Remove(aside)
-			return
-		}
-		os.Remove(aside)
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return
 	}
 	removeLeftovers(path)
+}
+
+// removeLock removes the lock file at path if it is still the lock id: it
+// moves the file aside, then checks what it moved and puts back another
+// lock (impossible while every remover holds id's claim) if its place is
+// still free. It reports whether it removed lock id; err is the move's.
+func removeLock(path, id string, opts LockOptions) (bool, error) {
+	aside := path + ".stale-" + id + "-" + randomHex(4)
+	if err := os.Rename(path, aside); err != nil {
+		return false, err
+	}
+	if moved, err := inspect(aside, opts); err == nil && moved.id != id {
+		os.Link(aside, path)
+		os.Remove(aside)
+		return false, nil
+	}
+	os.Remove(aside)
+	return true, nil
 }
 
 // createLockExcl is createLock for file systems without hard links.
@@ -581,21 +589,14 @@ func reclaim(path string, st *lockState, opts LockOptions) (*Lock, error) {
 	if !cur.stale {
 		return nil, cur.lockedError(path)
 	}
-	aside := path + ".stale-" + st.id + "-" + randomHex(4)
-	if err := os.Rename(path, aside); err != nil {
+	if removed, err := removeLock(path, st.id, opts); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, errRetry
 		}
 		return nil, fmt.Errorf("jobs: lock: %w", err)
-	}
-	if moved, err := inspect(aside, opts); err == nil && moved.id != st.id {
-		// Not the lock we claimed (impossible while every remover holds the
-		// claim); put it back if its place is still free.
-		os.Link(aside, path)
-		os.Remove(aside)
+	} else if !removed {
 		return nil, errRetry
 	}
-	os.Remove(aside)
 	l, err := createLock(path, opts)
 	if errors.Is(err, fs.ErrExist) {
 		return nil, errRetry
