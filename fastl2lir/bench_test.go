@@ -3,6 +3,7 @@ package fastl2lir
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"syscall"
 	"testing"
 	"time"
@@ -125,4 +126,29 @@ func cpuTime() time.Duration {
 
 func reportCPU(b *testing.B, cpu0 time.Duration) {
 	b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+}
+
+// BenchmarkFitStreamGroups runs the streamed fit of
+// TestFitStreamBoundedMemory's "many groups" case: 100 images x 200,000
+// generated units, two problems of 1,500 targets, n_feat 50, float32, a
+// 48 MiB budget, so that the solve pass gathers its columns in 5 groups.
+func BenchmarkFitStreamGroups(b *testing.B) {
+	const m, p, q = 100, 200_000, 1500
+	rng := rand.New(rand.NewPCG(4, 4))
+	y := mat.NewDense(3*m, q, nil)
+	index := make([]int, 3*m)
+	for t := range index {
+		index[t] = t % m
+		for j := range q {
+			y.Set(t, j, rng.NormFloat64())
+		}
+	}
+	probs := []Problem{{Index: index, Y: y}, {Index: index, Y: y}}
+	o := &StreamOptions{Options: Options{Alpha: 100, NFeat: 50, Precision: Float32, Workers: 2}, Memory: 48 << 20}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := FitStream(context.Background(), genSource{m}, m, p, probs, o); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
